@@ -1,0 +1,37 @@
+// What an operation's execute() receives: the transaction, the caller, and the process's services.
+import type { Database, DbOrTx } from "@nodepilot/store";
+import type { Principal } from "../auth/principal.ts";
+import type { EventSource } from "../events/emit.ts";
+import type { SecretBox } from "../lib/secret-box.ts";
+import type { ProviderRegistry } from "../providers/registry.ts";
+
+export interface Logger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+}
+
+/** Long-lived dependencies built once by a process's main.ts (DESIGN.md §3.8). */
+export interface Services {
+  database: Database;
+  providers: ProviderRegistry;
+  secrets: SecretBox;
+  logger: Logger;
+  clock: () => Date;
+  /** Called after a commit that made tasks leasable, so runners wake at once instead of polling. */
+  onTasksChanged: (executor: "agent" | "control_plane") => void;
+}
+
+export interface OpContext {
+  /** The request's transaction (writes) or the pool (reads). */
+  db: DbOrTx;
+  principal: Principal;
+  services: Services;
+  requestId: string;
+  correlationId: string | null;
+  source: EventSource;
+  now: Date;
+  /** Work to run after the transaction commits (wake-ups, notifications). Never I/O that must be atomic. */
+  afterCommit(fn: () => void): void;
+}

@@ -1,0 +1,88 @@
+// The shape of one catalog entry (DESIGN.md §3.1, spec/mcp.md §1). Surfaces are generated from these.
+import type { z } from "zod";
+import type { Scope } from "../auth/scopes.ts";
+import type { OpContext } from "./context.ts";
+
+export type Effect = "read" | "write" | "destructive";
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface OperationExample {
+  phrase: string;
+  input: Record<string, unknown>;
+}
+
+export interface HttpBinding {
+  method: HttpMethod;
+  /** Hono-style path under /api/v1, e.g. `/node_instances/:id/reboot`. */
+  path: string;
+  /** Success status; 202 for task-backed operations. */
+  status: 200 | 201 | 202;
+}
+
+export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
+  name: string;
+  title: string;
+  description: string;
+  examples: OperationExample[];
+  input: I;
+  output: O;
+  scope: Scope;
+  effect: Effect;
+  /** Required for write and destructive operations; the autonomy gate matches on it. */
+  actionCategory?: string;
+  idempotent: boolean;
+  principal: "operator" | "node" | "worker";
+  returnsSecret: boolean;
+  taskCommand?: string;
+  /** Reaches systems outside Nodepilot (providers, feeds, git). */
+  openWorld: boolean;
+  /** List operations return `{items, has_more, next_cursor}`; REST unwraps them into data + meta. */
+  list: boolean;
+  http: HttpBinding;
+  deprecated?: { since: string; use_instead: string };
+  execute(ctx: OpContext, input: z.infer<I>): Promise<z.infer<O>>;
+}
+
+export type AnyOperation = Operation<z.ZodObject, z.ZodType>;
+
+const NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+type OperationSpec<I extends z.ZodObject, O extends z.ZodType> = Omit<
+  Operation<I, O>,
+  "idempotent" | "principal" | "returnsSecret" | "openWorld" | "list" | "http"
+> & {
+  idempotent?: boolean;
+  principal?: Operation["principal"];
+  returnsSecret?: boolean;
+  openWorld?: boolean;
+  list?: boolean;
+  http: Omit<HttpBinding, "status"> & { status?: HttpBinding["status"] };
+};
+
+/** Define an operation; checks the rules a build must enforce (name, effect, category, docs). */
+export function defineOperation<I extends z.ZodObject, O extends z.ZodType>(
+  spec: OperationSpec<I, O>,
+): Operation<I, O> {
+  if (!NAME.test(spec.name) || spec.name.length > 48) throw new Error(`operation name ${spec.name} is not valid`);
+  if (spec.effect !== "read" && !spec.actionCategory) {
+    throw new Error(`operation ${spec.name} is ${spec.effect} but has no action category`);
+  }
+  if (spec.description.length > 1024) throw new Error(`operation ${spec.name} description is over 1024 chars`);
+  if (spec.examples.length < 2) throw new Error(`operation ${spec.name} needs at least two examples`);
+  const idempotent = spec.idempotent ?? spec.effect === "read";
+  if (!idempotent && !("idempotency_key" in spec.input.shape)) {
+    throw new Error(`operation ${spec.name} is not idempotent and must accept idempotency_key`);
+  }
+  return {
+    ...spec,
+    idempotent,
+    principal: spec.principal ?? "operator",
+    returnsSecret: spec.returnsSecret ?? false,
+    openWorld: spec.openWorld ?? false,
+    list: spec.list ?? false,
+    http: {
+      ...spec.http,
+      status: spec.http.status ?? (spec.taskCommand ? 202 : spec.http.method === "POST" ? 201 : 200),
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// The Hono application: health, the catalog's REST routes, OpenAPI and its reference page.
+import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
+import { Hono } from "hono";
+import { renderDocsPage } from "./rest/docs-page.ts";
+import { buildOpenApi } from "./rest/openapi.ts";
+import { mountCatalogRoutes, notFoundProblem } from "./rest/routes.ts";
+
+export const NODEPILOT_VERSION = "0.1.0";
+
+export interface AppDeps {
+  catalog: Catalog;
+  services: Services;
+  auth: TokenAuthenticator;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const openapi = buildOpenApi(deps.catalog, NODEPILOT_VERSION);
+  const docs = renderDocsPage(openapi);
+
+  app.get("/healthz", async (c) => {
+    try {
+      await deps.services.database.pool.query("SELECT 1");
+      return c.json({ status: "ok", version: NODEPILOT_VERSION, database: deps.services.database.kind });
+    } catch {
+      return c.json({ status: "unavailable", database: deps.services.database.kind }, 503);
+    }
+  });
+  app.get("/openapi.json", (c) => c.json(openapi));
+  app.get("/docs", (c) => c.html(docs));
+  mountCatalogRoutes(app, deps);
+  app.notFound((c) => notFoundProblem(c.req.path));
+  return app;
+}

@@ -1,0 +1,18 @@
+// The nodepilot CLI: `start`, `migrate`, and one command per catalog operation.
+import { Command } from "commander";
+import { NODEPILOT_VERSION } from "../app.ts";
+import { registerServeCommands } from "./serve-commands.ts";
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("nodepilot")
+    .description("Nodepilot: run a fleet of machines by talking to it")
+    .version(NODEPILOT_VERSION)
+    .showHelpAfterError();
+  registerServeCommands(program);
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    process.stderr.write(`nodepilot: ${(err as Error).message}\n`);
+    process.exitCode = process.exitCode || 1;
+  }
+}

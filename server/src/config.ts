@@ -1,0 +1,28 @@
+// Process configuration, parsed from the environment once in main.ts (never read at import).
+import { z } from "zod";
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z.string().url().optional(),
+  NODEPILOT_DATA_DIR: z.string().min(1).default("./.nodepilot"),
+  NODEPILOT_MASTER_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded"),
+  NODEPILOT_ACCOUNT: z.string().min(1).default("default"),
+  NODEPILOT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+export type Config = z.infer<typeof Env>;
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const parsed = Env.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`invalid configuration:\n${lines}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,142 @@
+// The composition root shared by `nodepilot start`, the tests and the benchmarks: builds the
+// dependency bag (database, providers, secrets, clock, logger) and the app, with nothing at import.
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { arch } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  ALL_SCOPES,
+  allOperations,
+  buildCatalog,
+  type Catalog,
+  issueToken,
+  type Logger,
+  ProviderRegistry,
+  SecretBox,
+  type Services,
+  seedAccount,
+  TokenAuthenticator,
+} from "@nodepilot/core";
+import { LocalProvider } from "@nodepilot/core/providers";
+import { type Database, openDatabase } from "@nodepilot/store";
+import type { Hono } from "hono";
+import { createApp } from "./app.ts";
+import type { Config } from "./config.ts";
+
+export interface Runtime {
+  config: Config;
+  database: Database;
+  services: Services;
+  catalog: Catalog;
+  auth: TokenAuthenticator;
+  app: Hono;
+  accountId: string;
+  ownerUserId: string;
+  /** Set only on the very first start of an embedded data directory. */
+  firstAdminToken: string | undefined;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  /** Tests pass a key; processes read it from config or the data directory. */
+  masterKey?: Buffer;
+  /** Tests run against an in-memory embedded database. */
+  inMemory?: boolean;
+  writeAdminToken?: boolean;
+}
+
+export const hostArchitecture = (): "amd64" | "arm64" => (arch() === "arm64" ? "arm64" : "amd64");
+
+function writeSecretFile(path: string, content: string) {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+/** The master key: from NODEPILOT_MASTER_KEY, or (embedded only) generated into the data dir. */
+export function resolveMasterKey(config: Config, embedded: boolean): Buffer {
+  if (config.NODEPILOT_MASTER_KEY) return Buffer.from(config.NODEPILOT_MASTER_KEY, "base64");
+  const path = join(resolve(config.NODEPILOT_DATA_DIR), "master.key");
+  if (existsSync(path)) {
+    if ((statSync(path).mode & 0o077) !== 0) throw new Error(`${path} must have mode 0600`);
+    return Buffer.from(readFileSync(path, "utf8").trim(), "base64");
+  }
+  if (!embedded) {
+    throw new Error("NODEPILOT_MASTER_KEY is required with DATABASE_URL (32 bytes, base64): every process must share it");
+  }
+  const key = randomBytes(32);
+  writeSecretFile(path, key.toString("base64"));
+  return key;
+}
+
+export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, logger } = opts;
+  const dataDir = resolve(config.NODEPILOT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const embedded = !config.DATABASE_URL;
+  const masterKey = opts.masterKey ?? resolveMasterKey(config, embedded);
+  const database = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: opts.inMemory ? undefined : dataDir,
+    poolSize: config.NODEPILOT_DB_POOL_SIZE,
+  });
+  try {
+    const providers = new ProviderRegistry();
+    const local = new LocalProvider({ rootDir: join(dataDir, "instances"), workload: undefined });
+    providers.register(local);
+    const listeners: Services["onTasksChanged"][] = [];
+    const services: Services = {
+      database,
+      providers,
+      secrets: new SecretBox(masterKey),
+      logger,
+      clock: () => new Date(),
+      onTasksChanged: (executor) => {
+        for (const l of listeners) l(executor);
+      },
+    };
+    const catalog = buildCatalog(allOperations);
+    const auth = new TokenAuthenticator(database.db);
+    const localCatalog = await local.getMetadata();
+    const seeded = await database.db.transaction((tx) =>
+      seedAccount(tx, {
+        name: config.NODEPILOT_ACCOUNT,
+        ownerEmail: "admin@localhost",
+        hostArchitecture: hostArchitecture(),
+        localCatalog,
+      }),
+    );
+    let firstAdminToken: string | undefined;
+    const tokenFile = join(dataDir, "admin-token");
+    if (seeded.created && (opts.writeAdminToken ?? embedded) && !existsSync(tokenFile)) {
+      const { plaintext } = await issueToken(database.db, {
+        accountId: seeded.accountId,
+        userId: seeded.ownerUserId,
+        name: "admin (first start)",
+        scopes: [...ALL_SCOPES],
+        expiresAt: new Date(Date.now() + 365 * 86400_000),
+      });
+      writeSecretFile(tokenFile, `${plaintext}\n`);
+      firstAdminToken = plaintext;
+    }
+    const app = createApp({ catalog, services, auth });
+    return {
+      config,
+      database,
+      services,
+      catalog,
+      auth,
+      app,
+      accountId: seeded.accountId,
+      ownerUserId: seeded.ownerUserId,
+      firstAdminToken,
+      async stop() {
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+}

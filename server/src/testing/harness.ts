@@ -1,0 +1,112 @@
+// Test fleet: a real runtime (PGlite in memory, or the machine's PostgreSQL when
+// NODEPILOT_TEST_DATABASE_URL is set), a fresh account per fleet, tokens per role, and an in-process
+// HTTP client (Hono's app.request) that goes through the same routes as production.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ALL_SCOPES, issueToken, type Logger } from "@nodepilot/core";
+import { users } from "@nodepilot/store";
+import { loadConfig } from "../config.ts";
+import { createRuntime, type Runtime } from "../runtime.ts";
+
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface TestFleet {
+  runtime: Runtime;
+  tokens: { admin: string; writer: string; reader: string };
+  api<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
+  close(): Promise<void>;
+}
+
+export const testDatabaseUrl = () => process.env.NODEPILOT_TEST_DATABASE_URL || undefined;
+export const onPostgres = () => testDatabaseUrl() !== undefined;
+
+const quietLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error(msg, data) {
+    if (process.env.NODEPILOT_TEST_LOGS) process.stderr.write(`${msg} ${JSON.stringify(data)}\n`);
+  },
+};
+
+export async function createTestFleet(opts: { poolSize?: number } = {}): Promise<TestFleet> {
+  const dataDir = mkdtempSync(join(tmpdir(), "nodepilot-test-"));
+  const url = testDatabaseUrl();
+  const config = loadConfig({
+    NODEPILOT_DATA_DIR: dataDir,
+    NODEPILOT_ACCOUNT: `test-${randomUUID()}`,
+    NODEPILOT_DB_POOL_SIZE: String(opts.poolSize ?? 6),
+    ...(url ? { DATABASE_URL: url } : {}),
+  });
+  const runtime = await createRuntime({
+    config,
+    logger: quietLogger,
+    masterKey: randomBytes(32),
+    inMemory: !url,
+    writeAdminToken: false,
+  });
+  const db = runtime.database.db;
+  const expiresAt = new Date(Date.now() + 86400_000);
+  const user = async (role: "operator" | "viewer") => {
+    const [u] = await db
+      .insert(users)
+      .values({ account_id: runtime.accountId, email: `${role}-${randomUUID()}@test`, display_name: role, role })
+      .returning();
+    return u!.id;
+  };
+  const admin = await issueToken(db, {
+    accountId: runtime.accountId,
+    userId: runtime.ownerUserId,
+    name: "test admin",
+    scopes: [...ALL_SCOPES],
+    expiresAt,
+  });
+  const writer = await issueToken(db, {
+    accountId: runtime.accountId,
+    userId: await user("operator"),
+    name: "test writer",
+    scopes: ["fleet:write", "autonomy:write"],
+    expiresAt,
+  });
+  const reader = await issueToken(db, {
+    accountId: runtime.accountId,
+    userId: await user("viewer"),
+    name: "test reader",
+    scopes: ["fleet:read", "autonomy:read"],
+    expiresAt,
+  });
+  const tokens = { admin: admin.plaintext, writer: writer.plaintext, reader: reader.plaintext };
+  return {
+    runtime,
+    tokens,
+    async api(method, path, o = {}) {
+      const headers: Record<string, string> = { ...(o.headers ?? {}) };
+      const token = o.token === undefined ? tokens.admin : o.token;
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined;
+      if (o.body !== undefined) {
+        body = typeof o.body === "string" ? o.body : JSON.stringify(o.body);
+        headers["content-type"] ??= "application/json";
+      }
+      const res = await runtime.app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // Non-JSON bodies (HTML, text/plain) are returned as text.
+      }
+      return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    async close() {
+      await runtime.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,44 @@
+// Fleet events: the append-only log every transition writes in its own transaction (spec/domain.md §1.8).
+import { bigint, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, ts } from "./columns.ts";
+import { accounts } from "./tenancy.ts";
+
+export const EVENT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
+export const EVENT_SOURCES = ["api", "mcp", "agent", "sensor", "job", "approval", "system"] as const;
+
+export const fleet_events = pgTable(
+  "fleet_events",
+  {
+    id: id(),
+    account_id: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    kind: text("kind").notNull(),
+    severity: text("severity", { enum: EVENT_SEVERITIES }).notNull().default("low"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
+    correlation_id: text("correlation_id"),
+    source: text("source", { enum: EVENT_SOURCES }).notNull(),
+    actor_type: text("actor_type").notNull(),
+    actor_id: text("actor_id"),
+    subject_type: text("subject_type"),
+    subject_id: uuid("subject_id"),
+    node_id: uuid("node_id"),
+    node_instance_id: uuid("node_instance_id"),
+    node_module_id: uuid("node_module_id"),
+    module_version_id: uuid("module_version_id"),
+    task_id: uuid("task_id"),
+    cve_id: text("cve_id"),
+    certificate_id: uuid("certificate_id"),
+    instance_pool_id: uuid("instance_pool_id"),
+    emitted_at: ts("emitted_at").notNull(),
+    created_at: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("fleet_events_account_seq").on(t.account_id, t.seq),
+    index("fleet_events_account_created").on(t.account_id, t.created_at, t.id),
+    index("fleet_events_subject").on(t.account_id, t.subject_type, t.subject_id),
+    index("fleet_events_correlation").on(t.account_id, t.correlation_id),
+    index("fleet_events_kind").on(t.account_id, t.kind),
+  ],
+);
