@@ -95,7 +95,9 @@ export function fromZodError(err: z.ZodError, prefix = ""): AppError {
 
 /** Map PostgreSQL errors that represent caller mistakes onto the closed set. */
 export function fromDatabaseError(err: unknown): AppError | undefined {
-  const e = err as { code?: string; constraint?: string; detail?: string; message?: string };
+  // drizzle wraps driver errors (DrizzleQueryError); the SQLSTATE is on the cause.
+  let e = err as { code?: string; constraint?: string; detail?: string; message?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && typeof e.code !== "string" && depth < 5; depth++) e = e.cause as typeof e;
   if (!e || typeof e.code !== "string") return undefined;
   switch (e.code) {
     case "23505":
