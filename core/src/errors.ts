@@ -35,6 +35,11 @@ export interface AppErrorOptions {
   current_state?: string;
   details?: Record<string, unknown>;
   cause?: unknown;
+  /**
+   * Commit the request's transaction before answering with this error: for refusals that are
+   * themselves a recorded outcome (e.g. a refused publish keeps its publish_error and event).
+   */
+  commit?: boolean;
 }
 
 export class AppError extends Error {
@@ -43,6 +48,7 @@ export class AppError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly current_state: string | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly commit: boolean;
 
   constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
@@ -52,6 +58,7 @@ export class AppError extends Error {
     this.errors = opts.errors;
     this.current_state = opts.current_state;
     this.details = opts.details;
+    this.commit = opts.commit ?? false;
   }
 
   toJSON() {

@@ -1,8 +1,8 @@
 // The composition root shared by `nodepilot start`, the tests and the benchmarks: builds the
 // dependency bag (database, providers, secrets, clock, logger) and the app, with nothing at import.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { arch } from "node:os";
+import { arch, hostname } from "node:os";
 import { join, resolve } from "node:path";
 import {
   ALL_SCOPES,
@@ -22,6 +22,7 @@ import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { type ControlPlaneRunner, startControlPlaneRunner } from "./workers/control-plane-runner.ts";
 
 export interface Runtime {
   config: Config;
@@ -34,6 +35,8 @@ export interface Runtime {
   ownerUserId: string;
   /** Set only on the very first start of an embedded data directory. */
   firstAdminToken: string | undefined;
+  /** The control-plane task runner; undefined when started with `startRunners: false`. */
+  controlPlane: ControlPlaneRunner | undefined;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export interface RuntimeOptions {
   /** Tests run against an in-memory embedded database. */
   inMemory?: boolean;
   writeAdminToken?: boolean;
+  /** Start the control-plane task runner (default true); benchmarks of the API alone turn it off. */
+  startRunners?: boolean;
 }
 
 export const hostArchitecture = (): "amd64" | "arm64" => (arch() === "arm64" ? "arm64" : "amd64");
@@ -63,7 +68,9 @@ export function resolveMasterKey(config: Config, embedded: boolean): Buffer {
     return Buffer.from(readFileSync(path, "utf8").trim(), "base64");
   }
   if (!embedded) {
-    throw new Error("NODEPILOT_MASTER_KEY is required with DATABASE_URL (32 bytes, base64): every process must share it");
+    throw new Error(
+      "NODEPILOT_MASTER_KEY is required with DATABASE_URL (32 bytes, base64): every process must share it",
+    );
   }
   const key = randomBytes(32);
   writeSecretFile(path, key.toString("base64"));
@@ -98,7 +105,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
     const catalog = buildCatalog(allOperations);
     const auth = new TokenAuthenticator(database.db);
-    const localCatalog = await local.getMetadata();
+    const localCatalog = await local.getMetadata({
+      idempotencyToken: "seed-local-catalog",
+      deadline: new Date(Date.now() + 10_000),
+      signal: AbortSignal.timeout(10_000),
+      logger,
+      credentials: {},
+    });
     const seeded = await database.db.transaction((tx) =>
       seedAccount(tx, {
         name: config.NODEPILOT_ACCOUNT,
@@ -121,6 +134,20 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       firstAdminToken = plaintext;
     }
     const app = createApp({ catalog, services, auth });
+    // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
+    // machines in this process's data directory, so only this account's instances are ours to drive.
+    const controlPlane =
+      opts.startRunners === false
+        ? undefined
+        : startControlPlaneRunner(services, {
+            holder: `control-plane:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+            accountIds: [seeded.accountId],
+          });
+    if (controlPlane) {
+      listeners.push((executor) => {
+        if (executor === "control_plane") controlPlane.wake();
+      });
+    }
     return {
       config,
       database,
@@ -131,7 +158,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       accountId: seeded.accountId,
       ownerUserId: seeded.ownerUserId,
       firstAdminToken,
+      controlPlane,
       async stop() {
+        await controlPlane?.stop();
         await database.close();
       },
     };

@@ -1,11 +1,10 @@
-// The embedded default: PGlite (with pgvector) served on loopback through pglite-socket, so every
-// caller speaks the same `pg` wire protocol as it would to a PostgreSQL server.
+// The embedded default: PGlite (with pgvector) served on loopback over the PostgreSQL wire
+// protocol, so every caller speaks the same `pg` protocol it would to a PostgreSQL server (ADR 0001).
 import { mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
-import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { serveWire } from "./pglite-wire.ts";
 
 export interface EmbeddedServer {
   url: string;
@@ -14,7 +13,7 @@ export interface EmbeddedServer {
 
 export interface EmbeddedOptions {
   /** Directory under which the database files live; undefined keeps the database in memory. */
-  dataDir?: string;
+  dataDir?: string | undefined;
   maxConnections: number;
 }
 
@@ -26,18 +25,11 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
   await pglite.exec("CREATE EXTENSION IF NOT EXISTS vector");
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    host: "127.0.0.1",
-    port: 0,
-    maxConnections: opts.maxConnections,
-  });
-  await server.start();
-  const address = (server as unknown as { server: { address(): AddressInfo } }).server.address();
+  const server = await serveWire(pglite, { maxConnections: opts.maxConnections });
   return {
-    url: `postgres://postgres@127.0.0.1:${address.port}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${server.port}/postgres`,
     async close() {
-      await server.stop();
+      await server.close();
       await pglite.close();
     },
   };

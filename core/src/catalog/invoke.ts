@@ -76,9 +76,22 @@ export async function invoke(
     } else {
       const key =
         (typeof input.idempotency_key === "string" ? input.idempotency_key : undefined) ?? meta.idempotencyKey;
+      // An AppError flagged `commit` is a recorded refusal: keep the transaction, then answer with it.
+      let committedRefusal: AppError | undefined;
+      const runKeepingRefusals = async (ctx: OpContext) => {
+        try {
+          return await run(ctx);
+        } catch (err) {
+          if (err instanceof AppError && err.commit) {
+            committedRefusal = err;
+            return undefined;
+          }
+          throw err;
+        }
+      };
       result = await services.database.db.transaction(async (tx) => {
         const ctx: OpContext = { ...base, db: tx };
-        if (!key) return run(ctx);
+        if (!key) return runKeepingRefusals(ctx);
         const { idempotency_key: _ignored, ...hashed } = input;
         const requestSha = createHash("sha256").update(canonicalJson(hashed)).digest("hex");
         const [prior] = await tx
@@ -101,7 +114,8 @@ export async function invoke(
           }
           return prior.response;
         }
-        const out = await run(ctx);
+        const out = await runKeepingRefusals(ctx);
+        if (committedRefusal) return undefined;
         await tx
           .insert(idempotency_records)
           .values({
@@ -118,6 +132,10 @@ export async function invoke(
           });
         return out;
       });
+      if (committedRefusal) {
+        for (const fn of after) fn();
+        throw committedRefusal;
+      }
     }
     for (const fn of after) fn();
     return result;

@@ -1,6 +1,8 @@
 // The nodepilot CLI: `start`, `migrate`, and one command per catalog operation.
+import { allOperations, buildCatalog } from "@nodepilot/core";
 import { Command } from "commander";
 import { NODEPILOT_VERSION } from "../app.ts";
+import { registerCatalogCommands } from "./catalog-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 
 export async function main(argv: string[]): Promise<void> {
@@ -9,6 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(NODEPILOT_VERSION)
     .showHelpAfterError();
   registerServeCommands(program);
+  registerCatalogCommands(program, buildCatalog(allOperations));
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (err) {

@@ -2,8 +2,8 @@
 // behaviour: it gathers the input, authenticates, and hands off to the shared invoke pipeline.
 import { randomUUID } from "node:crypto";
 import {
-  AppError,
   type AnyOperation,
+  AppError,
   type Catalog,
   invalidInput,
   invoke,
@@ -57,7 +57,9 @@ async function gatherInput(c: Context, op: AnyOperation): Promise<Record<string,
   const fromBody = op.http.method === "GET" || op.http.method === "DELETE" ? {} : await readBody(c);
   for (const key of Object.keys(params)) {
     if (key in fromBody && fromBody[key] !== params[key]) {
-      throw invalidInput(`${key} is given in both the path and the body`, [{ path: key, message: "conflicts with the path" }]);
+      throw invalidInput(`${key} is given in both the path and the body`, [
+        { path: key, message: "conflicts with the path" },
+      ]);
     }
   }
   return { ...fromQuery, ...fromBody, ...params };
@@ -66,9 +68,22 @@ async function gatherInput(c: Context, op: AnyOperation): Promise<Record<string,
 export function restResponse(op: AnyOperation, result: unknown) {
   if (op.list) {
     const page = result as { items: unknown[]; has_more: boolean; next_cursor: string | null };
-    return { data: page.items, meta: { count: page.items.length, has_more: page.has_more, next_cursor: page.next_cursor } };
+    return {
+      data: page.items,
+      meta: { count: page.items.length, has_more: page.has_more, next_cursor: page.next_cursor },
+    };
   }
   return { data: result };
+}
+
+/** The cause chain of an internal error, innermost last (driver errors hide under drizzle's). */
+function describeCause(err: unknown): string {
+  const parts: string[] = [];
+  for (let e = err as { message?: string; stack?: string; cause?: unknown } | undefined, d = 0; e && d < 5; d++) {
+    parts.push(d === 0 ? String(e.stack ?? e.message ?? e) : `caused by: ${e.message ?? String(e)}`);
+    e = e.cause as typeof e;
+  }
+  return parts.join("\n");
 }
 
 export function mountCatalogRoutes(app: Hono, deps: RestDeps): void {
@@ -95,7 +110,7 @@ export function mountCatalogRoutes(app: Hono, deps: RestDeps): void {
           deps.services.logger.error("request failed", {
             request_id: requestId,
             operation: op.name,
-            error: String((e.cause as Error | undefined)?.stack ?? e.cause ?? e.message),
+            error: describeCause(e.cause ?? e),
           });
         }
         const headers: Record<string, string> = { "x-request-id": requestId };

@@ -1,0 +1,6 @@
+// @nodepilot/server: the composition root and HTTP surface, for the CLI, tests and benchmarks.
+export { createApp, NODEPILOT_VERSION } from "./app.ts";
+export { type Config, loadConfig } from "./config.ts";
+export { createLogger } from "./logger.ts";
+export { createRuntime, type Runtime, type RuntimeOptions } from "./runtime.ts";
+export { type RunningServer, startServer } from "./server.ts";

@@ -1,0 +1,91 @@
+// The embedded wire front under concurrency: extended-protocol exchanges never interleave, and a
+// transaction owns the backend until it ends (the failure mode of a per-message multiplexer).
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveWire, type WireServer } from "./pglite-wire.ts";
+
+let db: PGlite;
+let server: WireServer;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  db = await PGlite.create();
+  server = await serveWire(db, { maxConnections: 12 });
+  pool = new pg.Pool({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres", max: 8 });
+  await pool.query("CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL)");
+  await pool.query("INSERT INTO counter VALUES (1, 0)");
+  await pool.query("CREATE TABLE items (id int PRIMARY KEY)");
+});
+afterAll(async () => {
+  await pool?.end();
+  await server?.close();
+  await db?.close();
+});
+
+describe("embedded wire server", () => {
+  it("keeps concurrent parameterised queries and transactions apart", async () => {
+    const failures: string[] = [];
+    const query = async (i: number) => {
+      const r = await pool.query("SELECT $1::int AS a, $2::text AS b", [i, `x${i}`]);
+      if (r.rows[0].a !== i || r.rows[0].b !== `x${i}`) failures.push(`row mismatch at ${i}`);
+    };
+    const increment = async (i: number) => {
+      const c = await pool.connect();
+      try {
+        await c.query("BEGIN");
+        await c.query("INSERT INTO items VALUES ($1)", [i]);
+        const r = await c.query("SELECT n FROM counter WHERE id = 1 FOR UPDATE");
+        await c.query("UPDATE counter SET n = $1 WHERE id = 1", [r.rows[0].n + 1]);
+        await c.query("COMMIT");
+      } finally {
+        c.release();
+      }
+    };
+    await Promise.all(
+      Array.from({ length: 900 }, (_, i) =>
+        i % 3 === 0 ? increment(i) : query(i).catch((e) => failures.push(String(e))),
+      ),
+    );
+    expect(failures).toEqual([]);
+    const { rows } = await pool.query("SELECT n FROM counter");
+    expect(rows[0].n).toBe(300);
+  });
+
+  it("rolls back a failed transaction without disturbing other connections", async () => {
+    const c = await pool.connect();
+    await c.query("BEGIN");
+    await c.query("INSERT INTO items VALUES (-1)");
+    await expect(c.query("INSERT INTO items VALUES (-1)")).rejects.toThrow(/duplicate key/);
+    await c.query("ROLLBACK");
+    c.release();
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM items WHERE id = -1");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("rolls back the transaction of a connection that disappears mid-way", async () => {
+    const client = new pg.Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
+    await client.connect();
+    await client.query("BEGIN");
+    await client.query("INSERT INTO items VALUES (-2)");
+    await client.end();
+    const { rows } = await pool.query("SELECT count(*)::int AS n FROM items WHERE id = -2");
+    expect(rows[0].n).toBe(0);
+  });
+
+  it("refuses connections beyond its limit with SQLSTATE 53300", async () => {
+    const clients: pg.Client[] = [];
+    let refused: (Error & { code?: string }) | undefined;
+    for (let i = 0; i < 13 && !refused; i++) {
+      const c = new pg.Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
+      try {
+        await c.connect();
+        clients.push(c);
+      } catch (err) {
+        refused = err as Error & { code?: string };
+      }
+    }
+    await Promise.all(clients.map((c) => c.end()));
+    expect(refused?.code).toBe("53300");
+  });
+});
