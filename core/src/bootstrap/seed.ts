@@ -1,6 +1,6 @@
 // Seeds an account with what the spec says every account starts with: the five environments, the
 // module category triplets, a generic platform and the local provider's catalog.
-import { and, eq } from "drizzle-orm";
+
 import {
   accounts,
   type DbOrTx,
@@ -16,6 +16,7 @@ import {
   region_instance_types,
   users,
 } from "@nodepilot/store";
+import { and, eq } from "drizzle-orm";
 import type { CatalogSnapshot } from "../providers/adapter.ts";
 
 export const SEEDED_ENVIRONMENTS = [
@@ -52,7 +53,11 @@ export interface SeededAccount {
   created: boolean;
 }
 
-const slugify = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "account";
+const slugify = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "") || "account";
 
 export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<SeededAccount> {
   const existing = await db.select().from(accounts).where(eq(accounts.name, opts.name)).limit(1);
@@ -65,7 +70,10 @@ export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<Seeded
     if (!owner) throw new Error(`account ${opts.name} has no owner`);
     return { accountId: existing[0].id, ownerUserId: owner.id, created: false };
   }
-  const [account] = await db.insert(accounts).values({ name: opts.name, slug: slugify(opts.name) }).returning();
+  const [account] = await db
+    .insert(accounts)
+    .values({ name: opts.name, slug: slugify(opts.name) })
+    .returning();
   if (!account) throw new Error("account insert returned nothing");
   const accountId = account.id;
   await db.insert(environments).values(SEEDED_ENVIRONMENTS.map((e) => ({ ...e, account_id: accountId })));
@@ -77,8 +85,22 @@ export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<Seeded
     const children = await db
       .insert(node_module_categories)
       .values([
-        { account_id: accountId, name: `${slug} config`, slug: `${slug}-config`, variety: "config", position: position + 1, parent_id: sub?.id },
-        { account_id: accountId, name: `${slug} instance`, slug: `${slug}-instance`, variety: "instance", position: position + 2, parent_id: sub?.id },
+        {
+          account_id: accountId,
+          name: `${slug} config`,
+          slug: `${slug}-config`,
+          variety: "config",
+          position: position + 1,
+          parent_id: sub?.id,
+        },
+        {
+          account_id: accountId,
+          name: `${slug} instance`,
+          slug: `${slug}-instance`,
+          variety: "instance",
+          position: position + 2,
+          parent_id: sub?.id,
+        },
       ])
       .returning();
     await db
@@ -90,7 +112,9 @@ export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<Seeded
     .insert(users)
     .values({ account_id: accountId, email: opts.ownerEmail.toLowerCase(), display_name: "Owner", role: "owner" })
     .returning();
-  await db.insert(node_platforms).values({ account_id: accountId, name: "generic-linux", architectures: [opts.hostArchitecture] });
+  await db
+    .insert(node_platforms)
+    .values({ account_id: accountId, name: "generic-linux", architectures: [opts.hostArchitecture] });
   await seedLocalProvider(db, accountId, opts.localCatalog);
   return { accountId, ownerUserId: owner!.id, created: true };
 }
@@ -108,23 +132,41 @@ async function seedLocalProvider(db: DbOrTx, accountId: string, snapshot: Catalo
   const types = snapshot.instance_types.length
     ? await db
         .insert(instance_types)
-        .values(snapshot.instance_types.map((t) => ({ ...t, account_id: accountId, provider_connection_id: connectionId })))
+        .values(
+          snapshot.instance_types.map((t) => ({ ...t, account_id: accountId, provider_connection_id: connectionId })),
+        )
         .returning()
     : [];
   for (const region of snapshot.regions) {
     const [r] = await db
       .insert(provider_regions)
-      .values({ account_id: accountId, provider_connection_id: connectionId, region_code: region.region_code, name: region.name })
+      .values({
+        account_id: accountId,
+        provider_connection_id: connectionId,
+        region_code: region.region_code,
+        name: region.name,
+      })
       .returning();
     if (region.zones.length) {
-      await db
-        .insert(provider_zones)
-        .values(region.zones.map((z) => ({ account_id: accountId, provider_region_id: r!.id, zone_code: z.zone_code, status: z.status })));
+      await db.insert(provider_zones).values(
+        region.zones.map((z) => ({
+          account_id: accountId,
+          provider_region_id: r!.id,
+          zone_code: z.zone_code,
+          status: z.status,
+        })),
+      );
     }
     if (types.length) {
-      await db
-        .insert(region_instance_types)
-        .values(types.map((t) => ({ account_id: accountId, region_id: r!.id, instance_type_id: t.id, hourly_price: "0", currency: "USD" })));
+      await db.insert(region_instance_types).values(
+        types.map((t) => ({
+          account_id: accountId,
+          region_id: r!.id,
+          instance_type_id: t.id,
+          hourly_price: "0",
+          currency: "USD",
+        })),
+      );
     }
   }
   if (snapshot.images.length) {
