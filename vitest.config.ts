@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 // `npm test` runs this config once on PGlite and, with DATABASE_URL, again on PostgreSQL
 // (scripts/test.mjs); *.int.test.ts need the machine's PostgreSQL/Redis and run only then.
-const integration = process.env.NODEPILOT_TEST_DATABASE_URL !== undefined && process.env.NODEPILOT_TEST_DATABASE_URL !== "";
+const integration =
+  process.env.NODEPILOT_TEST_DATABASE_URL !== undefined && process.env.NODEPILOT_TEST_DATABASE_URL !== "";
 
 export default defineConfig({
   test: {

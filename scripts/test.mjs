@@ -13,7 +13,8 @@ const run = (label, env) => {
 let status = run("suite on embedded PGlite", { NODEPILOT_TEST_DATABASE_URL: "" });
 const url = process.env.DATABASE_URL;
 if (url) {
-  status = run(`suite on PostgreSQL (${url.replace(/\/\/[^@]*@/, "//")})`, { NODEPILOT_TEST_DATABASE_URL: url }) || status;
+  status =
+    run(`suite on PostgreSQL (${url.replace(/\/\/[^@]*@/, "//")})`, { NODEPILOT_TEST_DATABASE_URL: url }) || status;
 } else {
   process.stdout.write("\nDATABASE_URL is not set: the PostgreSQL run and the *.int.test.ts were skipped.\n");
 }

@@ -1,7 +1,7 @@
 // Starts the HTTP listener around a runtime and prints the first-start admin token once.
 import { join, resolve } from "node:path";
-import type { Logger } from "@nodepilot/core";
 import { serve } from "@hono/node-server";
+import type { Logger } from "@nodepilot/core";
 import type { Config } from "./config.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 
@@ -22,7 +22,11 @@ export async function startServer(opts: { config: Config; logger: Logger }): Pro
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
-  logger.info("nodepilot listening", { url, database: runtime.database.kind, data_dir: resolve(config.NODEPILOT_DATA_DIR) });
+  logger.info("nodepilot listening", {
+    url,
+    database: runtime.database.kind,
+    data_dir: resolve(config.NODEPILOT_DATA_DIR),
+  });
   if (runtime.firstAdminToken) {
     process.stdout.write(
       [

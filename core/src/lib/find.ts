@@ -1,6 +1,7 @@
 // Account-scoped lookups: a foreign account's id reads as not_found (spec/domain.md §0).
-import { and, eq } from "drizzle-orm";
+
 import type { DbOrTx } from "@nodepilot/store";
+import { and, eq } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { notFound } from "../errors.ts";
 

@@ -26,7 +26,10 @@ function wireFormat(type: SshKeyType, pub: KeyObject): { name: string; blob: Buf
   const jwk = pub.export({ format: "jwk" });
   if (type === "ed25519") {
     const name = "ssh-ed25519";
-    return { name, blob: Buffer.concat([sshString(Buffer.from(name)), sshString(Buffer.from(jwk.x as string, "base64url"))]) };
+    return {
+      name,
+      blob: Buffer.concat([sshString(Buffer.from(name)), sshString(Buffer.from(jwk.x as string, "base64url"))]),
+    };
   }
   const name = "ssh-rsa";
   return { name, blob: Buffer.concat([sshString(Buffer.from(name)), mpint(jwk.e as string), mpint(jwk.n as string)]) };

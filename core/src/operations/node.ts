@@ -1,9 +1,10 @@
 // Node operations: a node is the logical host that outlives its instances (spec/domain.md §1.2).
-import { and, eq, ilike, ne, type SQL } from "drizzle-orm";
+
 import { node_instances, node_templates, nodes } from "@nodepilot/store";
+import { and, eq, ilike, ne, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { defineOperation } from "../catalog/operation.ts";
 import type { OpContext } from "../catalog/context.ts";
+import { defineOperation } from "../catalog/operation.ts";
 import { conflict } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { findInAccount } from "../lib/find.ts";
@@ -53,8 +54,14 @@ export const nodeCreate = defineOperation({
   description:
     "Create a logical node (a host that outlives its machines) from a template, with fresh SSH client and host keys. No machine is started: use instance.provision afterwards. Returns the node.",
   examples: [
-    { phrase: "create a node called edge-1 from template base", input: { name: "edge-1", node_template_id: "<template id>" } },
-    { phrase: "add node gpu-7 labelled role=gpu", input: { name: "gpu-7", node_template_id: "<template id>", config: { labels: { role: "gpu" } } } },
+    {
+      phrase: "create a node called edge-1 from template base",
+      input: { name: "edge-1", node_template_id: "<template id>" },
+    },
+    {
+      phrase: "add node gpu-7 labelled role=gpu",
+      input: { name: "gpu-7", node_template_id: "<template id>", config: { labels: { role: "gpu" } } },
+    },
   ],
   input: z.strictObject({
     name: ResourceName.describe("Unique per account."),
@@ -73,7 +80,13 @@ export const nodeCreate = defineOperation({
   idempotent: true,
   http: { method: "POST", path: "/nodes" },
   async execute(ctx, input) {
-    const template = await findInAccount(ctx.db, node_templates, ctx.principal.accountId, input.node_template_id, "node template");
+    const template = await findInAccount(
+      ctx.db,
+      node_templates,
+      ctx.principal.accountId,
+      input.node_template_id,
+      "node template",
+    );
     const legacy = (template.config as { legacy_rsa_keys?: boolean }).legacy_rsa_keys === true;
     const keyType = legacy ? "rsa2048" : "ed25519";
     const client = generateSshKeyPair(keyType, `nodepilot@${input.name}`);
@@ -115,7 +128,8 @@ export const nodeCreate = defineOperation({
 export const nodeGet = defineOperation({
   name: "node.get",
   title: "Get a node",
-  description: "Read one node by id: template, environment, config, SSH key fingerprints. Use instance.list with node_id for its machines.",
+  description:
+    "Read one node by id: template, environment, config, SSH key fingerprints. Use instance.list with node_id for its machines.",
   examples: [
     { phrase: "show node 0190…", input: { id: "<node id>" } },
     { phrase: "what template does this node use", input: { id: "<node id>" } },
@@ -133,7 +147,8 @@ export const nodeGet = defineOperation({
 export const nodeList = defineOperation({
   name: "node.list",
   title: "List nodes",
-  description: "List nodes, oldest first, optionally filtered by template, environment, enabled flag or a name substring. Paginated with limit and cursor.",
+  description:
+    "List nodes, oldest first, optionally filtered by template, environment, enabled flag or a name substring. Paginated with limit and cursor.",
   examples: [
     { phrase: "list all nodes", input: {} },
     { phrase: "which nodes use template base", input: { node_template_id: "<template id>" } },

@@ -6,7 +6,10 @@ export const Timestamp = z.iso.datetime({ offset: true });
 export const NullableTimestamp = Timestamp.nullable();
 export const ResourceName = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be lower-case letters, digits and dashes, starting with a letter or digit (max 63)");
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,62}$/,
+    "must be lower-case letters, digits and dashes, starting with a letter or digit (max 63)",
+  );
 export const Labels = z.record(
   z.string().regex(/^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/, "label keys are lower-case, ≤ 63 chars"),
   z.string().max(253),

@@ -1,7 +1,8 @@
 // Query strings carry text; the catalog's schemas carry types. Coerce each query value by the
 // JSON Schema type of its field, so one schema serves REST, MCP and chat alike.
-import { z } from "zod";
+
 import type { AnyOperation } from "@nodepilot/core";
+import { z } from "zod";
 
 type Kind = "number" | "integer" | "boolean" | "array" | "string" | "other";
 

@@ -21,7 +21,10 @@ async function insertTemplate(f: TestFleet, name: string) {
 async function rowCounts(f: TestFleet) {
   const db = f.runtime.database.db;
   const [n] = await db.select({ c: count() }).from(nodes).where(eq(nodes.account_id, f.runtime.accountId));
-  const [e] = await db.select({ c: count() }).from(fleet_events).where(eq(fleet_events.account_id, f.runtime.accountId));
+  const [e] = await db
+    .select({ c: count() })
+    .from(fleet_events)
+    .where(eq(fleet_events.account_id, f.runtime.accountId));
   return { nodes: n!.c, events: e!.c };
 }
 
@@ -74,12 +77,17 @@ describe("node operations over REST", () => {
 
   it("paginates with an opaque cursor in creation order", async () => {
     for (const n of ["page-a", "page-b", "page-c"]) {
-      expect((await fleet.api("POST", "/api/v1/nodes", { body: { name: n, node_template_id: templateId } })).status).toBe(201);
+      expect(
+        (await fleet.api("POST", "/api/v1/nodes", { body: { name: n, node_template_id: templateId } })).status,
+      ).toBe(201);
     }
     const first = await fleet.api("GET", "/api/v1/nodes?limit=2&name_contains=page-");
     expect(first.body.data.map((n: { name: string }) => n.name)).toEqual(["page-a", "page-b"]);
     expect(first.body.meta.has_more).toBe(true);
-    const second = await fleet.api("GET", `/api/v1/nodes?limit=2&name_contains=page-&cursor=${first.body.meta.next_cursor}`);
+    const second = await fleet.api(
+      "GET",
+      `/api/v1/nodes?limit=2&name_contains=page-&cursor=${first.body.meta.next_cursor}`,
+    );
     expect(second.body.data.map((n: { name: string }) => n.name)).toEqual(["page-c"]);
     expect(second.body.meta).toMatchObject({ has_more: false, next_cursor: null });
     const bad = await fleet.api("GET", "/api/v1/nodes?cursor=not-a-cursor");
@@ -110,7 +118,9 @@ describe("node operations over REST", () => {
   });
 
   it("refuses a duplicate name with 409 and leaves no second row or event", async () => {
-    expect((await fleet.api("POST", "/api/v1/nodes", { body: { name: "dup", node_template_id: templateId } })).status).toBe(201);
+    expect(
+      (await fleet.api("POST", "/api/v1/nodes", { body: { name: "dup", node_template_id: templateId } })).status,
+    ).toBe(201);
     const before = await rowCounts(fleet);
     const dup = await fleet.api("POST", "/api/v1/nodes", { body: { name: "dup", node_template_id: templateId } });
     expect(dup.status).toBe(409);
@@ -130,8 +140,12 @@ describe("node operations over REST", () => {
     });
     expect(reader.status).toBe(403);
     expect(reader.body).toMatchObject({ code: "forbidden", required_scope: "fleet:write" });
-    const created = await fleet.api("POST", "/api/v1/nodes", { body: { name: "victim", node_template_id: templateId } });
-    const writerDelete = await fleet.api("DELETE", `/api/v1/nodes/${created.body.data.id}`, { token: fleet.tokens.writer });
+    const created = await fleet.api("POST", "/api/v1/nodes", {
+      body: { name: "victim", node_template_id: templateId },
+    });
+    const writerDelete = await fleet.api("DELETE", `/api/v1/nodes/${created.body.data.id}`, {
+      token: fleet.tokens.writer,
+    });
     expect(writerDelete.status).toBe(403);
     expect(writerDelete.body.required_scope).toBe("fleet:admin");
     expect((await rowCounts(fleet)).nodes).toBe(before.nodes + 1);
@@ -149,12 +163,21 @@ describe("node operations over REST", () => {
 
   it("replays an Idempotency-Key with the same body and refuses it with a different one", async () => {
     const headers = { "idempotency-key": "create-idem-1" };
-    const a = await fleet.api("POST", "/api/v1/nodes", { headers, body: { name: "idem", node_template_id: templateId } });
-    const b = await fleet.api("POST", "/api/v1/nodes", { headers, body: { name: "idem", node_template_id: templateId } });
+    const a = await fleet.api("POST", "/api/v1/nodes", {
+      headers,
+      body: { name: "idem", node_template_id: templateId },
+    });
+    const b = await fleet.api("POST", "/api/v1/nodes", {
+      headers,
+      body: { name: "idem", node_template_id: templateId },
+    });
     expect(a.status).toBe(201);
     expect(b.status).toBe(201);
     expect(b.body.data.id).toBe(a.body.data.id);
-    const c = await fleet.api("POST", "/api/v1/nodes", { headers, body: { name: "idem-2", node_template_id: templateId } });
+    const c = await fleet.api("POST", "/api/v1/nodes", {
+      headers,
+      body: { name: "idem-2", node_template_id: templateId },
+    });
     expect(c.status).toBe(409);
     expect(c.body.reason).toBe("idempotency_mismatch");
   });

@@ -6,7 +6,11 @@ import { API_BASE } from "./routes.ts";
 type JsonSchema = Record<string, unknown>;
 
 const toSchema = (s: z.ZodType, io: "input" | "output"): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any", target: "draft-2020-12" }) as JsonSchema;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(s, {
+    io,
+    unrepresentable: "any",
+    target: "draft-2020-12",
+  }) as JsonSchema;
   return rest;
 };
 
@@ -19,7 +23,16 @@ const PROBLEM: JsonSchema = {
     status: { type: "integer" },
     code: {
       type: "string",
-      enum: ["invalid_input", "unauthenticated", "forbidden", "not_found", "conflict", "rate_limited", "internal", "unavailable"],
+      enum: [
+        "invalid_input",
+        "unauthenticated",
+        "forbidden",
+        "not_found",
+        "conflict",
+        "rate_limited",
+        "internal",
+        "unavailable",
+      ],
     },
     reason: { type: "string" },
     detail: { type: "string" },
@@ -72,7 +85,11 @@ function operationObject(op: AnyOperation) {
           data: data.properties?.items ?? { type: "array" },
           meta: {
             type: "object",
-            properties: { count: { type: "integer" }, has_more: { type: "boolean" }, next_cursor: { type: ["string", "null"] } },
+            properties: {
+              count: { type: "integer" },
+              has_more: { type: "boolean" },
+              next_cursor: { type: ["string", "null"] },
+            },
           },
         },
       }
@@ -81,7 +98,10 @@ function operationObject(op: AnyOperation) {
     [String(op.http.status)]: { description: op.title, content: { "application/json": { schema: success } } },
   };
   for (const [status, description] of Object.entries(ERROR_RESPONSES)) {
-    responses[status] = { description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
+    responses[status] = {
+      description,
+      content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+    };
   }
   const body =
     op.http.method === "POST" || op.http.method === "PATCH"
@@ -141,7 +161,8 @@ export function buildOpenApi(catalog: Catalog, version: string) {
     info: {
       title: "Nodepilot API",
       version,
-      description: "Every fleet operation of the Nodepilot catalog. Responses are {data, meta?}; errors are application/problem+json.",
+      description:
+        "Every fleet operation of the Nodepilot catalog. Responses are {data, meta?}; errors are application/problem+json.",
     },
     servers: [{ url: "/" }],
     components: {

@@ -1,5 +1,5 @@
 // Maps the closed error set onto HTTP once: status + application/problem+json (spec/domain.md §0).
-import { AppError, HTTP_STATUS } from "@nodepilot/core";
+import { type AppError, HTTP_STATUS } from "@nodepilot/core";
 
 export interface Problem {
   type: string;

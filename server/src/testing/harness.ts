@@ -19,7 +19,11 @@ export interface ApiResult<T = any> {
 export interface TestFleet {
   runtime: Runtime;
   tokens: { admin: string; writer: string; reader: string };
-  api<T = any>(method: string, path: string, opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<ApiResult<T>>;
+  api<T = any>(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<ApiResult<T>>;
   close(): Promise<void>;
 }
 
