@@ -17,12 +17,3 @@ export const moduleVersionMachine: Machine<VersionState, VersionEvent> = {
     { event: "retire", from: ["draft", "staging", "blessed", "deprecated"], to: "retired" },
   ],
 };
-
-export const PROMOTION_ORDER: Record<VersionState, number> = {
-  draft: 0,
-  staging: 1,
-  blessed: 2,
-  live: 3,
-  deprecated: 3,
-  retired: -1,
-};
