@@ -166,7 +166,10 @@ export async function serveWire(db: PGlite, opts: WireOptions): Promise<WireServ
   const host = opts.host ?? "127.0.0.1";
   const scheduler = new Scheduler(db);
   const connections = new Set<Connection>();
+  const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
     if (connections.size >= opts.maxConnections) {
       socket.end(errorResponse("53300", "sorry, too many clients already"));
       return;
@@ -185,6 +188,7 @@ export async function serveWire(db: PGlite, opts: WireOptions): Promise<WireServ
     port: address.port,
     async close() {
       for (const c of connections) c.close();
+      for (const socket of sockets) socket.destroy();
       await new Promise<void>((ok) => server.close(() => ok()));
     },
   };
