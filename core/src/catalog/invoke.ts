@@ -40,6 +40,18 @@ export function parseInput<O extends AnyOperation>(op: O, raw: unknown): z.infer
   return parsed.data as z.infer<O["input"]>;
 }
 
+const replayContext = (op: AnyOperation) => `idempotency_records.response:${op.name}`;
+
+function sealReplay(services: Services, op: AnyOperation, out: unknown): object {
+  return { sealed: services.secrets.seal(JSON.stringify(out), replayContext(op)) };
+}
+
+function openReplay(services: Services, op: AnyOperation, stored: unknown): unknown {
+  const sealed = (stored as { sealed?: unknown }).sealed;
+  if (typeof sealed !== "string") throw new AppError("internal", `stored replay of ${op.name} is not sealed`);
+  return JSON.parse(services.secrets.open(sealed, replayContext(op)));
+}
+
 export async function invoke(
   services: Services,
   op: AnyOperation,
@@ -112,10 +124,12 @@ export async function invoke(
               reason: "idempotency_mismatch",
             });
           }
-          return prior.response;
+          return op.returnsSecret ? openReplay(services, op, prior.response) : prior.response;
         }
         const out = await runKeepingRefusals(ctx);
         if (committedRefusal) return undefined;
+        // A response that carries a plaintext secret is kept only sealed under the master key.
+        const stored = op.returnsSecret ? sealReplay(services, op, out) : (out as object);
         await tx
           .insert(idempotency_records)
           .values({
@@ -124,11 +138,11 @@ export async function invoke(
             operation: op.name,
             request_sha256: requestSha,
             status: op.http.status,
-            response: out as object,
+            response: stored,
           })
           .onConflictDoUpdate({
             target: [idempotency_records.account_id, idempotency_records.operation, idempotency_records.key],
-            set: { request_sha256: requestSha, response: out as object, created_at: base.now },
+            set: { request_sha256: requestSha, response: stored, created_at: base.now },
           });
         return out;
       });

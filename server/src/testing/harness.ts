@@ -39,7 +39,7 @@ const quietLogger: Logger = {
   },
 };
 
-export async function createTestFleet(opts: { poolSize?: number } = {}): Promise<TestFleet> {
+export async function createTestFleet(opts: { poolSize?: number; startRunners?: boolean } = {}): Promise<TestFleet> {
   const dataDir = mkdtempSync(join(tmpdir(), "nodepilot-test-"));
   const url = testDatabaseUrl();
   const config = loadConfig({
@@ -54,6 +54,7 @@ export async function createTestFleet(opts: { poolSize?: number } = {}): Promise
     masterKey: randomBytes(32),
     inMemory: !url,
     writeAdminToken: false,
+    ...(opts.startRunners === undefined ? {} : { startRunners: opts.startRunners }),
   });
   const db = runtime.database.db;
   const expiresAt = new Date(Date.now() + 86400_000);

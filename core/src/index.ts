@@ -1,0 +1,33 @@
+// @nodepilot/core: the operations catalog, domain state machines, auth and error codes.
+
+export { type IssueTokenInput, issueToken } from "./auth/issue-token.ts";
+export { type ActorType, type Principal, systemPrincipal } from "./auth/principal.ts";
+export { ALL_SCOPES, hasScope, type Role, SCOPE_DOMAINS, SCOPE_LEVELS, type Scope } from "./auth/scopes.ts";
+export { newTokenPlaintext, sha256Hex, TokenAuthenticator, tokenPrefix } from "./auth/tokens.ts";
+export {
+  SEEDED_CATEGORIES,
+  SEEDED_ENVIRONMENTS,
+  type SeededAccount,
+  type SeedOptions,
+  seedAccount,
+} from "./bootstrap/seed.ts";
+export { buildCatalog, type Catalog, toolName } from "./catalog/catalog.ts";
+export type { Logger, OpContext, Services } from "./catalog/context.ts";
+export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
+export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
+export {
+  AppError,
+  ERROR_CODES,
+  type ErrorCode,
+  type FieldError,
+  fromZodError,
+  HTTP_STATUS,
+  invalidInput,
+  toAppError,
+} from "./errors.ts";
+export { type EventSource, emitEvent, type Severity } from "./events/emit.ts";
+export { canonicalJson } from "./lib/canonical-json.ts";
+export { SecretBox } from "./lib/secret-box.ts";
+export { allOperations } from "./operations/index.ts";
+export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";
+export { ProviderRegistry } from "./providers/registry.ts";

@@ -1,0 +1,29 @@
+// Every operation of the catalog, grouped by resource; each file owns its resource's operations.
+import type { AnyOperation } from "../catalog/operation.ts";
+import { accountOperations } from "./account.ts";
+import { assignmentOperations } from "./assignment.ts";
+import { eventOperations } from "./event.ts";
+import { instanceOperations } from "./instance.ts";
+import { moduleOperations } from "./module.ts";
+import { moduleVersionOperations } from "./module-version.ts";
+import { nodeOperations } from "./node.ts";
+import { platformOperations } from "./platform.ts";
+import { poolOperations } from "./pool.ts";
+import { providerOperations } from "./provider.ts";
+import { taskOperations } from "./task.ts";
+import { templateOperations } from "./template.ts";
+
+export const allOperations: readonly AnyOperation[] = [
+  ...nodeOperations,
+  ...accountOperations,
+  ...eventOperations,
+  ...providerOperations,
+  ...taskOperations,
+  ...poolOperations,
+  ...instanceOperations,
+  ...platformOperations,
+  ...templateOperations,
+  ...moduleOperations,
+  ...moduleVersionOperations,
+  ...assignmentOperations,
+] as unknown as AnyOperation[];
