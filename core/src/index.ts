@@ -25,9 +25,21 @@ export {
   invalidInput,
   toAppError,
 } from "./errors.ts";
-export { type EventSource, emitEvent, type Severity } from "./events/emit.ts";
+export type { EventInput, EventOrigin } from "./events/emit.ts";
+export { type EventSource, emitEvent, emitEvents, type Severity } from "./events/emit.ts";
+export {
+  executeInstanceTask,
+  INSTANCE_COMMANDS,
+  recordHeartbeat,
+  transitionInstance,
+} from "./instances/index.ts";
 export { canonicalJson } from "./lib/canonical-json.ts";
 export { SecretBox } from "./lib/secret-box.ts";
 export { allOperations } from "./operations/index.ts";
 export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";
 export { ProviderRegistry } from "./providers/registry.ts";
+export { cancelSubjectTasks } from "./tasks/cancel.ts";
+export { getCommand, TASK_COMMANDS, type TaskSubjectType } from "./tasks/commands.ts";
+export { createTask, payloadSha256 } from "./tasks/create-task.ts";
+export { completeTask, failTask, leaseTasks, reapTasks, renewTask, settleTask, startTask } from "./tasks/lease.ts";
+export type { TaskRow } from "./tasks/task-output.ts";

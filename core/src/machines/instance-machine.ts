@@ -1,18 +1,9 @@
 // node_instances lifecycle (spec/domain.md §2.1).
+import { INSTANCE_STATES } from "@nodepilot/store";
 import type { Machine } from "./machine.ts";
 
-export const INSTANCE_STATES = [
-  "pending",
-  "provisioning",
-  "starting",
-  "running",
-  "stopping",
-  "stopped",
-  "rebooting",
-  "terminating",
-  "terminated",
-  "error",
-] as const;
+export { INSTANCE_STATES };
+
 export type InstanceState = (typeof INSTANCE_STATES)[number];
 export type InstanceEvent =
   | "provision"

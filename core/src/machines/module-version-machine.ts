@@ -1,12 +1,13 @@
 // Module version promotion ladder (spec/domain.md §2.4).
+import { MODULE_VERSION_STATES } from "@nodepilot/store";
 import type { Machine } from "./machine.ts";
 
-export type VersionState = "draft" | "staging" | "blessed" | "live" | "deprecated" | "retired";
+export type VersionState = (typeof MODULE_VERSION_STATES)[number];
 export type VersionEvent = "publish" | "bless" | "go_live" | "deprecate" | "retire";
 
 export const moduleVersionMachine: Machine<VersionState, VersionEvent> = {
   name: "module_version",
-  states: ["draft", "staging", "blessed", "live", "deprecated", "retired"],
+  states: MODULE_VERSION_STATES,
   initial: "draft",
   final: ["retired"],
   rules: [

@@ -1,12 +1,13 @@
 // Pool and pool-member lifecycles (spec/domain.md §2.3).
+import { POOL_MEMBER_STATES, POOL_STATES } from "@nodepilot/store";
 import type { Machine } from "./machine.ts";
 
-export type PoolState = "active" | "paused" | "draining" | "archived";
+export type PoolState = (typeof POOL_STATES)[number];
 export type PoolEvent = "pause" | "resume" | "drain" | "archive";
 
 export const poolMachine: Machine<PoolState, PoolEvent> = {
   name: "instance_pool",
-  states: ["active", "paused", "draining", "archived"],
+  states: POOL_STATES,
   initial: "active",
   final: ["archived"],
   rules: [
@@ -17,7 +18,7 @@ export const poolMachine: Machine<PoolState, PoolEvent> = {
   ],
 };
 
-export type MemberState = "warming" | "ready" | "claimed" | "draining" | "errored" | "removed";
+export type MemberState = (typeof POOL_MEMBER_STATES)[number];
 export type MemberEvent =
   | "mark_ready"
   | "warm_timeout"
@@ -32,7 +33,7 @@ export type MemberEvent =
 
 export const poolMemberMachine: Machine<MemberState, MemberEvent> = {
   name: "instance_pool_member",
-  states: ["warming", "ready", "claimed", "draining", "errored", "removed"],
+  states: POOL_MEMBER_STATES,
   initial: "warming",
   final: ["removed"],
   rules: [

@@ -1,7 +1,9 @@
 // Task lifecycle (spec/domain.md §2.2). Guards (lease id, attempts) live with the runners.
+import { TASK_STATES } from "@nodepilot/store";
 import type { Machine } from "./machine.ts";
 
-export const TASK_STATES = ["pending", "leased", "running", "succeeded", "failed", "cancelled", "expired"] as const;
+export { TASK_STATES };
+
 export type TaskState = (typeof TASK_STATES)[number];
 export type TaskEvent =
   | "lease"

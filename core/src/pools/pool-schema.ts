@@ -24,7 +24,6 @@ export const PoolMetadata = z.strictObject({
   reuse_without_reset: z.boolean().default(false).describe("Allow release with disposition reuse."),
   errored_terminate_max_attempts: z.number().int().min(1).max(50).default(5),
 });
-export type PoolMetadataValue = z.infer<typeof PoolMetadata>;
 
 export const MemberCountsSchema = z.strictObject(
   Object.fromEntries(MEMBER_STATES.map((s) => [s, z.number().int()])) as Record<

@@ -1,8 +1,8 @@
 // Writes what a task change leaves behind in the same transaction: task_events rows (append-only,
 // `seq` per task) and one fleet event per transition, in the task's own account.
-import { accounts, type DbOrTx, fleet_events, task_events } from "@nodepilot/store";
-import { eq, sql } from "drizzle-orm";
-import { type EventInput, type EventOrigin, emitEvent, type Severity } from "../events/emit.ts";
+import { type DbOrTx, task_events } from "@nodepilot/store";
+import { sql } from "drizzle-orm";
+import { type EventInput, type EventOrigin, emitEvents, type Severity } from "../events/emit.ts";
 import type { TaskState } from "../machines/task-machine.ts";
 import type { TaskRow } from "./task-output.ts";
 
@@ -61,45 +61,6 @@ export function taskEventRefs(task: TaskRow) {
 }
 
 /**
- * Several events of one account in two statements: the same per-account sequence row lock as
- * emitEvent (ADR 0002), taken once for the whole batch. A reaper or lease batch of hundreds of tasks
- * would otherwise spend two statements per event while holding that lock.
- */
-async function emitBatch(db: DbOrTx, origin: EventOrigin, inputs: EventInput[]): Promise<void> {
-  if (inputs.length === 1) {
-    await emitEvent(db, origin, inputs[0]!);
-    return;
-  }
-  const accountId = origin.principal.accountId;
-  const [row] = await db
-    .update(accounts)
-    .set({ event_seq: sql`${accounts.event_seq} + ${inputs.length}` })
-    .where(eq(accounts.id, accountId))
-    .returning({ seq: accounts.event_seq });
-  if (!row) throw new Error(`account ${accountId} is missing`);
-  const first = row.seq - inputs.length + 1;
-  await db.insert(fleet_events).values(
-    inputs.map((e, i) => ({
-      account_id: accountId,
-      seq: first + i,
-      kind: e.kind,
-      severity: e.severity ?? "low",
-      payload: e.payload ?? {},
-      correlation_id: origin.correlationId,
-      source: origin.source,
-      actor_type: origin.principal.actorType,
-      actor_id: origin.principal.actorId,
-      subject_type: e.subject_type ?? null,
-      subject_id: e.subject_id ?? null,
-      node_id: e.node_id ?? null,
-      node_instance_id: e.node_instance_id ?? null,
-      task_id: e.task_id ?? null,
-      emitted_at: origin.now,
-    })),
-  );
-}
-
-/**
  * Record transitions: one task event each (type = the machine event) and one `task.transitioned`
  * fleet event each, written per account in account order: each account's sequence row is locked to
  * commit, and a fixed order keeps two multi-account batches from deadlocking.
@@ -128,6 +89,6 @@ export async function recordTransitions(db: DbOrTx, origin: EventOrigin, transit
     byAccount.set(t.task.account_id, list);
   }
   for (const accountId of [...byAccount.keys()].sort()) {
-    await emitBatch(db, originFor(origin, accountId), byAccount.get(accountId)!);
+    await emitEvents(db, originFor(origin, accountId), byAccount.get(accountId)!);
   }
 }

@@ -2,7 +2,8 @@
 // instance sent in parallel run on two pooled connections; exactly one wins, the other gets 409 with
 // the state the winner left, and only the winner's transition, event and task are written.
 import { randomUUID } from "node:crypto";
-import { systemPrincipal } from "@nodepilot/core";
+import type { EventOrigin } from "@nodepilot/core";
+import { systemPrincipal, transitionInstance } from "@nodepilot/core";
 import {
   fleet_events,
   node_instances,
@@ -14,8 +15,6 @@ import {
 } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventOrigin } from "../../../core/src/events/emit.ts";
-import { transitionInstance } from "../../../core/src/instances/lifecycle.ts";
 import { createTestFleet, onPostgres, type TestFleet } from "../testing/harness.ts";
 
 let fleet: TestFleet;

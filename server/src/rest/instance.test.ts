@@ -3,14 +3,12 @@
 // process, terminate removes it and cancels queued work, and refused requests write nothing.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { systemPrincipal } from "@nodepilot/core";
+import type { EventOrigin } from "@nodepilot/core";
+import { completeTask, leaseTasks, recordHeartbeat, startTask, systemPrincipal } from "@nodepilot/core";
 import type { ProviderCallContext } from "@nodepilot/core/providers";
 import { fleet_events, node_instances, node_platforms, node_templates, tasks } from "@nodepilot/store";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EventOrigin } from "../../../core/src/events/emit.ts";
-import { recordHeartbeat } from "../../../core/src/instances/heartbeat.ts";
-import { completeTask, leaseTasks, startTask } from "../../../core/src/tasks/lease.ts";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 
 let fleet: TestFleet;

@@ -1,5 +1,8 @@
 // Test fixtures for the task tests: task subjects written straight to the store (a template, a node
 // with placeholder key columns, an instance), a system origin for holder calls, and counters.
+
+// The task API is not on @nodepilot/core's index yet; tests reach it by path.
+import type { EventOrigin } from "@nodepilot/core";
 import { systemPrincipal } from "@nodepilot/core";
 import {
   fleet_events,
@@ -11,8 +14,6 @@ import {
   tasks,
 } from "@nodepilot/store";
 import { count, eq } from "drizzle-orm";
-// The task API is not on @nodepilot/core's index yet; tests reach it by path.
-import type { EventOrigin } from "../../../core/src/events/emit.ts";
 import type { TestFleet } from "../testing/harness.ts";
 
 export interface Subject {

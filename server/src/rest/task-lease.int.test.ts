@@ -4,12 +4,12 @@
 // Every task must end exactly once, per its retry policy, and no task (nor an exclusive subject) may ever
 // be held by two live holders at once. Four accounts, because each account's event sequence row
 // serializes its commits (ADR 0002), and one account alone would make this test slow, not harder.
+
+import type { TaskRow } from "@nodepilot/core";
+import { completeTask, failTask, leaseTasks, payloadSha256, reapTasks, startTask } from "@nodepilot/core";
 import { fleet_events, task_events, tasks } from "@nodepilot/store";
 import { and, eq, inArray, notInArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { payloadSha256 } from "../../../core/src/tasks/create-task.ts";
-import { completeTask, failTask, leaseTasks, reapTasks, startTask } from "../../../core/src/tasks/lease.ts";
-import type { TaskRow } from "../../../core/src/tasks/task-output.ts";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { FACTS, insertInstance, systemOrigin } from "./task-fixtures.ts";
 

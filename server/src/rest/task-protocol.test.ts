@@ -1,18 +1,19 @@
 // The holder protocol called directly against the test fleet's database: lease, start, renew,
 // complete, fail, settle, cancellation, exclusivity, payload re-validation and the reaper.
-import { tasks } from "@nodepilot/store";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelSubjectTasks } from "../../../core/src/tasks/cancel.ts";
-import { payloadSha256 } from "../../../core/src/tasks/create-task.ts";
+
 import {
+  cancelSubjectTasks,
   completeTask,
   failTask,
   leaseTasks,
+  payloadSha256,
   reapTasks,
   renewTask,
   settleTask,
   startTask,
-} from "../../../core/src/tasks/lease.ts";
+} from "@nodepilot/core";
+import { tasks } from "@nodepilot/store";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { counts, FACTS, insertInstance, systemOrigin, taskEventTypes, taskRow } from "./task-fixtures.ts";
 

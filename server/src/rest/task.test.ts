@@ -1,11 +1,17 @@
 // Task operations over REST: create (validation, scopes, subjects, idempotency), get with long-poll,
 // list, cancel, abort and retry, each checked for status codes, problem codes and no partial writes.
-import { type OpContext, systemPrincipal } from "@nodepilot/core";
+import {
+  completeTask,
+  createTask,
+  failTask,
+  leaseTasks,
+  type OpContext,
+  startTask,
+  systemPrincipal,
+} from "@nodepilot/core";
 import { fleet_events } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTask } from "../../../core/src/tasks/create-task.ts";
-import { completeTask, failTask, leaseTasks, startTask } from "../../../core/src/tasks/lease.ts";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { counts, FACTS, insertInstance, type Subject, systemOrigin, taskEventTypes, taskRow } from "./task-fixtures.ts";
 

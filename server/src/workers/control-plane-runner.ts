@@ -1,14 +1,12 @@
 // The control-plane task runner: leases control-plane instance tasks through the same protocol agents
 // use (spec/domain.md §1.3), runs up to `concurrency` of them at once, and wakes at once when a commit
 // makes tasks leasable (Services.onTasksChanged), otherwise polls. Nothing starts until it is called.
-import { type Services, systemPrincipal } from "@nodepilot/core";
+
+// The instance executor and the lease protocol are not on @nodepilot/core's index yet; reached by path.
+import type { EventOrigin, TaskSubjectType } from "@nodepilot/core";
+import { executeInstanceTask, INSTANCE_COMMANDS, leaseTasks, type Services, systemPrincipal } from "@nodepilot/core";
 import type { DbOrTx } from "@nodepilot/store";
 import { sql } from "drizzle-orm";
-// The instance executor and the lease protocol are not on @nodepilot/core's index yet; reached by path.
-import type { EventOrigin } from "../../../core/src/events/emit.ts";
-import { executeInstanceTask, INSTANCE_COMMANDS } from "../../../core/src/instances/index.ts";
-import type { TaskSubjectType } from "../../../core/src/tasks/commands.ts";
-import { leaseTasks } from "../../../core/src/tasks/lease.ts";
 
 export interface ControlPlaneRunnerOptions {
   /** Lease holder name: unique per runner (host, pid, instance). */
