@@ -2,11 +2,30 @@
 // `npm test`: the suite on the embedded PGlite, then — when DATABASE_URL points at a PostgreSQL
 // server — the same suite plus the *.int.test.ts on that server. Extra args go to vitest.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const args = process.argv.slice(2);
+const tally = { passed: 0, failed: 0, skipped: 0 };
 const run = (label, env) => {
   process.stdout.write(`\n== ${label} ==\n`);
-  const r = spawnSync("npx", ["vitest", "run", ...args], { stdio: "inherit", env: { ...process.env, ...env } });
+  const dir = mkdtempSync(join(tmpdir(), "nodepilot-vitest-"));
+  const report = join(dir, "report.json");
+  const r = spawnSync(
+    "npx",
+    ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args],
+    { stdio: "inherit", env: { ...process.env, ...env } },
+  );
+  try {
+    const j = JSON.parse(readFileSync(report, "utf8"));
+    tally.passed += j.numPassedTests;
+    tally.failed += j.numFailedTests;
+    tally.skipped += j.numPendingTests + j.numTodoTests;
+  } catch {
+    tally.failed += 1; // no report: the run itself broke
+  }
+  rmSync(dir, { recursive: true, force: true });
   return r.status ?? 1;
 };
 
@@ -18,4 +37,5 @@ if (url) {
 } else {
   process.stdout.write("\nDATABASE_URL is not set: the PostgreSQL run and the *.int.test.ts were skipped.\n");
 }
+process.stdout.write(`\n${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped\n`);
 process.exit(status);

@@ -1,7 +1,7 @@
 // Zod building blocks shared by the catalog's input and output schemas.
 import { z } from "zod";
 
-export const Uuid = z.uuid({ message: "must be a UUID" });
+export const Uuid = z.uuid({ error: (issue) => (issue.input === undefined ? "required" : "must be a UUID") });
 export const Timestamp = z.iso.datetime({ offset: true });
 export const NullableTimestamp = Timestamp.nullable();
 export const ResourceName = z

@@ -1,7 +1,7 @@
 // Catalog commands run in process against the real app (fetch routed to app.request): naming,
 // request shapes, output, exit codes; and --wait following a task through the long-poll contract.
 import { type AnyOperation, buildCatalog } from "@nodepilot/core";
-import { fleet_events, node_platforms, node_templates, nodes } from "@nodepilot/store";
+import { fleet_events, nodes } from "@nodepilot/store";
 import { Command } from "commander";
 import { count, eq } from "drizzle-orm";
 import { Hono } from "hono";
@@ -111,16 +111,7 @@ async function counts() {
 beforeAll(async () => {
   fleet = await createTestFleet();
   env = { NODEPILOT_URL: "http://cli.test:9999", NODEPILOT_TOKEN: fleet.tokens.admin };
-  const db = fleet.runtime.database.db;
-  const [platform] = await db
-    .select()
-    .from(node_platforms)
-    .where(eq(node_platforms.account_id, fleet.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: fleet.runtime.accountId, name: "base", node_platform_id: platform!.id })
-    .returning();
-  templateId = t!.id;
+  templateId = await fleet.createTemplate("base");
 });
 afterAll(async () => {
   await fleet?.close();

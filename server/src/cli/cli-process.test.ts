@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ServerType, serve } from "@hono/node-server";
-import { fleet_events, node_instances, node_platforms, node_templates, nodes, tasks } from "@nodepilot/store";
+import { fleet_events, node_instances, nodes, tasks } from "@nodepilot/store";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -70,16 +70,7 @@ async function counts() {
 
 beforeAll(async () => {
   fleet = await createTestFleet();
-  const db = fleet.runtime.database.db;
-  const [platform] = await db
-    .select()
-    .from(node_platforms)
-    .where(eq(node_platforms.account_id, fleet.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: fleet.runtime.accountId, name: "base", node_platform_id: platform!.id })
-    .returning();
-  templateId = t!.id;
+  templateId = await fleet.createTemplate("base");
   const created = await fleet.api("POST", "/api/v1/nodes", {
     body: { name: "edge-cli", node_template_id: templateId, config: { labels: { site: "ams" } } },
   });

@@ -1,5 +1,5 @@
 // Node operations through REST: CRUD, field-named validation errors, scopes, tenancy, no partial writes.
-import { fleet_events, node_platforms, node_templates, nodes } from "@nodepilot/store";
+import { fleet_events, nodes } from "@nodepilot/store";
 import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -7,16 +7,6 @@ import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 let fleet: TestFleet;
 let other: TestFleet;
 let templateId: string;
-
-async function insertTemplate(f: TestFleet, name: string) {
-  const db = f.runtime.database.db;
-  const [platform] = await db.select().from(node_platforms).where(eq(node_platforms.account_id, f.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: f.runtime.accountId, name, node_platform_id: platform!.id })
-    .returning();
-  return t!.id;
-}
 
 async function rowCounts(f: TestFleet) {
   const db = f.runtime.database.db;
@@ -31,7 +21,7 @@ async function rowCounts(f: TestFleet) {
 beforeAll(async () => {
   fleet = await createTestFleet();
   other = await createTestFleet();
-  templateId = await insertTemplate(fleet, "base");
+  templateId = await fleet.createTemplate("base");
 });
 afterAll(async () => {
   await fleet?.close();

@@ -1,6 +1,6 @@
 // pool.acquire and pool.release over REST: atomic oldest-first claims (also under concurrency), the
 // recorded claimer, selectors, release permissions and dispositions, and no partial writes.
-import { fleet_events, instance_pool_members, node_instances, node_platforms, node_templates } from "@nodepilot/store";
+import { fleet_events, instance_pool_members, node_instances } from "@nodepilot/store";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -48,16 +48,7 @@ beforeAll(async () => {
   // These tests pin member and instance states themselves; the runner's provider work (and the
   // terminations that remove members) is covered by pool-runner.test.ts.
   fleet = await createTestFleet({ poolSize: 8, startRunners: false });
-  const db = fleet.runtime.database.db;
-  const [platform] = await db
-    .select()
-    .from(node_platforms)
-    .where(eq(node_platforms.account_id, fleet.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: fleet.runtime.accountId, name: "claim-base", node_platform_id: platform!.id })
-    .returning();
-  templateId = t!.id;
+  templateId = await fleet.createTemplate("claim-base");
   const user = await fleet.api("POST", "/api/v1/users", {
     body: { email: "second@example.com", display_name: "Second", role: "operator" },
   });

@@ -2,7 +2,7 @@
 // provisioning that the runner carries out, pool.drain queues terminations, and the instance
 // terminating removes its member (through onInstanceTerminated) so the pool can be archived.
 
-import { node_platforms, node_templates, tasks } from "@nodepilot/store";
+import { tasks } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -22,16 +22,7 @@ async function waitFor<T>(probe: () => Promise<T>, accept: (v: T) => boolean, ti
 
 beforeAll(async () => {
   fleet = await createTestFleet();
-  const db = fleet.runtime.database.db;
-  const [platform] = await db
-    .select()
-    .from(node_platforms)
-    .where(eq(node_platforms.account_id, fleet.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: fleet.runtime.accountId, name: "runner-base", node_platform_id: platform!.id })
-    .returning();
-  templateId = t!.id;
+  templateId = await fleet.createTemplate("runner-base");
 });
 afterAll(async () => {
   await fleet?.close();

@@ -1,14 +1,6 @@
 // Instance pools over REST: creation warms target_size members (node + instance + provision task
 // each), field-named size errors, lifecycle transitions with their guards, scopes and tenancy.
-import {
-  fleet_events,
-  instance_pool_members,
-  instance_pools,
-  node_platforms,
-  node_templates,
-  nodes,
-  tasks,
-} from "@nodepilot/store";
+import { fleet_events, instance_pool_members, instance_pools, nodes, tasks } from "@nodepilot/store";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -40,16 +32,7 @@ beforeAll(async () => {
   // terminations that remove members) is covered by pool-runner.test.ts.
   fleet = await createTestFleet({ startRunners: false });
   other = await createTestFleet({ startRunners: false });
-  const db = fleet.runtime.database.db;
-  const [platform] = await db
-    .select()
-    .from(node_platforms)
-    .where(eq(node_platforms.account_id, fleet.runtime.accountId));
-  const [t] = await db
-    .insert(node_templates)
-    .values({ account_id: fleet.runtime.accountId, name: "pool-base", node_platform_id: platform!.id })
-    .returning();
-  templateId = t!.id;
+  templateId = await fleet.createTemplate("pool-base");
 });
 afterAll(async () => {
   await fleet?.close();

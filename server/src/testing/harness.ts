@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ALL_SCOPES, issueToken, type Logger } from "@nodepilot/core";
-import { users } from "@nodepilot/store";
+import { node_platforms, node_templates, users } from "@nodepilot/store";
+import { eq } from "drizzle-orm";
 import { loadConfig } from "../config.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 
@@ -24,6 +25,8 @@ export interface TestFleet {
     path: string,
     opts?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
   ): Promise<ApiResult<T>>;
+  /** A node template on the account's seeded platform, inserted directly; returns its id. */
+  createTemplate(name: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -108,6 +111,14 @@ export async function createTestFleet(opts: { poolSize?: number; startRunners?: 
         // Non-JSON bodies (HTML, text/plain) are returned as text.
       }
       return { status: res.status, body: parsed as any, headers: res.headers };
+    },
+    async createTemplate(name) {
+      const [platform] = await db.select().from(node_platforms).where(eq(node_platforms.account_id, runtime.accountId));
+      const [t] = await db
+        .insert(node_templates)
+        .values({ account_id: runtime.accountId, name, node_platform_id: platform!.id })
+        .returning();
+      return t!.id;
     },
     async close() {
       await runtime.stop();
