@@ -1,6 +1,6 @@
 // Enrollment and identity: bootstrap tokens, node certificates, CAs, unclaimed devices (spec/domain.md §1.5).
 import { sql } from "drizzle-orm";
-import { bigint, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, integer, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.ts";
 import { node_instances, nodes } from "./fleet.ts";
 import { accounts } from "./tenancy.ts";
@@ -25,6 +25,8 @@ export const bootstrap_tokens = pgTable("bootstrap_tokens", {
   consumed_at: ts("consumed_at"),
   consumed_from_ip: text("consumed_from_ip"),
   revoked_at: ts("revoked_at"),
+  /** Failed enrollments presenting this token; the 5th revokes it (spec/agent.md §4). */
+  failed_attempts: integer("failed_attempts").notNull().default(0),
   created_at: createdAt(),
 });
 
@@ -86,3 +88,38 @@ export const unclaimed_devices = pgTable("unclaimed_devices", {
   expires_at: ts("expires_at").notNull(),
   claimed_node_instance_id: uuid("claimed_node_instance_id"),
 });
+
+// Platform-wide key material that is not per account, e.g. the agent listener's TLS server
+// certificate and the CA that signs it (agents trust that CA from their identity bundle).
+export const platform_certificates = pgTable("platform_certificates", {
+  id: id(),
+  kind: text("kind", { enum: ["agent_server"] })
+    .notNull()
+    .unique(),
+  ca_cert_pem: text("ca_cert_pem").notNull(),
+  ca_key_encrypted: text("ca_key_encrypted").notNull(),
+  cert_pem: text("cert_pem").notNull(),
+  key_encrypted: text("key_encrypted").notNull(),
+  subject_alt_names: text("subject_alt_names").array().notNull(),
+  not_after: ts("not_after").notNull(),
+  created_at: createdAt(),
+});
+
+// Which module digests each instance has reported running, and since when (promotion, drift).
+export const module_digest_observations = pgTable(
+  "module_digest_observations",
+  {
+    id: id(),
+    account_id: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    node_instance_id: uuid("node_instance_id")
+      .notNull()
+      .references(() => node_instances.id, { onDelete: "cascade" }),
+    node_module_id: uuid("node_module_id").notNull(),
+    oci_digest: text("oci_digest").notNull(),
+    first_seen_at: ts("first_seen_at").notNull(),
+    last_seen_at: ts("last_seen_at").notNull(),
+  },
+  (t) => [uniqueIndex("module_digest_observations_key").on(t.node_instance_id, t.node_module_id, t.oci_digest)],
+);
