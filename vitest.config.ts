@@ -7,7 +7,7 @@ const integration =
 
 export default defineConfig({
   test: {
-    include: ["{store,core,server,bench}/src/**/*.test.ts"],
+    include: ["{store,core,server,bench,agent}/src/**/*.test.ts"],
     exclude: ["**/node_modules/**", ...(integration ? [] : ["**/*.int.test.ts"])],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -7,8 +7,9 @@ import { join } from "node:path";
 const ALLOWED = {
   store: [],
   core: ["store"],
-  server: ["store", "core"],
-  bench: ["store", "core", "server"],
+  server: ["store", "core", "agent"],
+  bench: ["store", "core", "server", "agent"],
+  agent: ["core"],
 };
 
 const files = (dir) =>

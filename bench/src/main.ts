@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark on embedded PGlite and on the machine's PostgreSQL, printed as
 // one table of figures next to baselines measured in the same run. `BENCH_QUICK=1` shrinks the sizes.
+import { benchAgentHeartbeats } from "./agent.bench.ts";
 import { openBackend } from "./backends.ts";
 import { benchFleetCore } from "./fleet-core.bench.ts";
 import { type Row, renderTable } from "./stats.ts";
@@ -22,6 +23,7 @@ async function main() {
           listSizes: quick ? [10_000] : [10_000, 100_000],
         })),
       );
+      rows.push(...(await benchAgentHeartbeats(backend, { agents: quick ? 16 : 64, seconds: quick ? 2 : 4 })));
     } finally {
       await backend.close();
     }

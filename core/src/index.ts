@@ -15,6 +15,7 @@ export { buildCatalog, type Catalog, toolName } from "./catalog/catalog.ts";
 export type { Logger, OpContext, Services } from "./catalog/context.ts";
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
+export * from "./enrollment/index.ts";
 export {
   AppError,
   ERROR_CODES,
@@ -33,10 +34,14 @@ export {
   recordHeartbeat,
   transitionInstance,
 } from "./instances/index.ts";
+export type { AgentEndpoint, AgentEndpointSource } from "./instances/provider-calls.ts";
 export { canonicalJson } from "./lib/canonical-json.ts";
 export { SecretBox } from "./lib/secret-box.ts";
 export { allOperations } from "./operations/index.ts";
+export * from "./pki/index.ts";
 export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";
+export { agentWorkload, type LocalWorkload } from "./providers/local/agent-workload.ts";
+export { sandboxPids } from "./providers/local/processes.ts";
 export { ProviderRegistry } from "./providers/registry.ts";
 export { cancelSubjectTasks } from "./tasks/cancel.ts";
 export { getCommand, TASK_COMMANDS, type TaskSubjectType } from "./tasks/commands.ts";

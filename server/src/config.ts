@@ -3,6 +3,8 @@ import { z } from "zod";
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** The agent listener (mTLS, spec/agent.md §3); 0 picks a free port. */
+  NODEPILOT_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.string().url().optional(),
   NODEPILOT_DATA_DIR: z.string().min(1).default("./.nodepilot"),

@@ -4,8 +4,12 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { arch, hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
+  type AgentEndpoint,
+  type AgentEndpointSource,
   ALL_SCOPES,
+  agentWorkload,
   allOperations,
   buildCatalog,
   type Catalog,
@@ -20,6 +24,8 @@ import {
 import { LocalProvider } from "@nodepilot/core/providers";
 import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
+import { corePki } from "./agent-api/core-pki.ts";
+import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
 import { type ControlPlaneRunner, startControlPlaneRunner } from "./workers/control-plane-runner.ts";
@@ -37,6 +43,10 @@ export interface Runtime {
   firstAdminToken: string | undefined;
   /** The control-plane task runner; undefined when started with `startRunners: false`. */
   controlPlane: ControlPlaneRunner | undefined;
+  /** The agent listener once startAgentApi has run (the process entry starts it; tests opt in). */
+  agentApi: AgentListener | undefined;
+  /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
+  startAgentApi(port?: number): Promise<AgentListener>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +60,20 @@ export interface RuntimeOptions {
   writeAdminToken?: boolean;
   /** Start the control-plane task runner (default true); benchmarks of the API alone turn it off. */
   startRunners?: boolean;
+  /**
+   * What local instances run: the real on-node agent (default; needs the agent listener running to
+   * provision), or the built-in idle process for tests that play the agent themselves.
+   */
+  localWorkload?: "agent" | "idle";
+}
+
+/** The on-node agent's entry script in this repository (run from source through tsx). */
+export const AGENT_BIN = fileURLToPath(new URL("../../agent/bin/nodepilot-agent.mjs", import.meta.url));
+
+/** How a local instance on this host reaches the listener: loopback unless bound to one address. */
+function localAgentEndpoint(api: AgentListener, host: string): AgentEndpoint {
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "localhost" || host.startsWith("127.");
+  return { platformUrl: wildcard ? `https://127.0.0.1:${api.port}` : api.url, caPem: api.caPem };
 }
 
 export const hostArchitecture = (): "amd64" | "arm64" => (arch() === "arm64" ? "arm64" : "amd64");
@@ -90,10 +114,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   try {
     const providers = new ProviderRegistry();
-    const local = new LocalProvider({ rootDir: join(dataDir, "instances"), workload: undefined });
+    const runsAgent = (opts.localWorkload ?? "agent") === "agent";
+    const local = new LocalProvider({
+      rootDir: join(dataDir, "instances"),
+      workload: runsAgent ? agentWorkload(AGENT_BIN) : undefined,
+      requireIdentity: runsAgent,
+    });
     providers.register(local);
     const listeners: Services["onTasksChanged"][] = [];
-    const services: Services = {
+    let agentApi: AgentListener | undefined;
+    const services: Services & AgentEndpointSource = {
       database,
       providers,
       secrets: new SecretBox(masterKey),
@@ -102,6 +132,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onTasksChanged: (executor) => {
         for (const l of listeners) l(executor);
       },
+      // Provisioning hands new machines this endpoint; undefined until startAgentApi has run.
+      agentEndpoint: () => (agentApi ? localAgentEndpoint(agentApi, config.HOST) : undefined),
     };
     const catalog = buildCatalog(allOperations);
     const auth = new TokenAuthenticator(database.db);
@@ -148,6 +180,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         if (executor === "control_plane") controlPlane.wake();
       });
     }
+    listeners.push((executor) => {
+      if (executor === "agent") agentApi?.wakeTasks();
+    });
     return {
       config,
       database,
@@ -159,7 +194,22 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ownerUserId: seeded.ownerUserId,
       firstAdminToken,
       controlPlane,
+      get agentApi() {
+        return agentApi;
+      },
+      async startAgentApi(port = config.NODEPILOT_AGENT_PORT) {
+        agentApi ??= await startAgentListener({
+          services,
+          logger,
+          pki: corePki(services),
+          dataDir,
+          host: config.HOST,
+          port,
+        });
+        return agentApi;
+      },
       async stop() {
+        await agentApi?.close();
         await controlPlane?.stop();
         await database.close();
       },

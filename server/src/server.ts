@@ -14,6 +14,11 @@ export interface RunningServer {
 export async function startServer(opts: { config: Config; logger: Logger }): Promise<RunningServer> {
   const { config, logger } = opts;
   const runtime = await createRuntime({ config, logger });
+  const agentApi = await runtime.startAgentApi().catch(async (err) => {
+    await runtime.stop();
+    throw err;
+  });
+  logger.info("agent listener", { url: agentApi.url });
   const server = serve({ fetch: runtime.app.fetch, port: config.PORT, hostname: config.HOST });
   await new Promise<void>((ok, fail) => {
     server.once("listening", ok);

@@ -19,7 +19,14 @@ afterAll(() => {
 async function start(): Promise<{ child: ChildProcess; url: string; stdout: () => string; startedMs: number }> {
   const t0 = Date.now();
   const child = spawn(process.execPath, [BIN, "start"], {
-    env: { ...process.env, PORT: "0", NODEPILOT_DATA_DIR: dataDir, DATABASE_URL: "", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      PORT: "0",
+      NODEPILOT_AGENT_PORT: "0",
+      NODEPILOT_DATA_DIR: dataDir,
+      DATABASE_URL: "",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   children.push(child);

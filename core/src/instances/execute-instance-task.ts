@@ -8,6 +8,7 @@ import { type DbOrTx, tasks } from "@nodepilot/store";
 import { and, count, eq, inArray, or } from "drizzle-orm";
 import { systemPrincipal } from "../auth/principal.ts";
 import type { Services } from "../catalog/context.ts";
+import { issueBootstrapToken } from "../enrollment/bootstrap-tokens.ts";
 import { AppError } from "../errors.ts";
 import type { EventOrigin } from "../events/emit.ts";
 import type { ProviderCallContext } from "../providers/adapter.ts";
@@ -28,8 +29,10 @@ import {
 import type { InstanceRow } from "./instance-schema.ts";
 import { instanceProvider } from "./provider-access.ts";
 import {
+  type AgentEndpointSource,
   InstanceGoneError,
   POLL_INTERVAL_MS,
+  type ProvisionIdentity,
   type ProvisionPayload,
   powerCycleCall,
   provisionCall,
@@ -37,6 +40,9 @@ import {
   stopCall,
   terminateCall,
 } from "./provider-calls.ts";
+
+/** Bootstrap tokens handed to new machines live as long as the spec allows (agent.md §4: 1 h). */
+const PROVISION_TOKEN_TTL_SECONDS = 3600;
 
 /** Deadlines for provider work (spec/domain.md §4.3): 15 min to provision, 5 min otherwise. */
 export const PROVISION_DEADLINE_MS = 15 * 60_000;
@@ -83,7 +89,10 @@ async function lockTaskRow(db: DbOrTx, taskId: string) {
   await db.select({ id: tasks.id }).from(tasks).where(eq(tasks.id, taskId)).for("update");
 }
 
-export async function executeInstanceTask(services: Services, task: TaskRow): Promise<ExecutionOutcome> {
+export async function executeInstanceTask(
+  services: Services & AgentEndpointSource,
+  task: TaskRow,
+): Promise<ExecutionOutcome> {
   const { db } = services.database;
   if (!isInstanceCommand(task.command) || !task.lease_id) {
     throw new Error(`task ${task.id} (${task.command}) is not a leased control-plane instance task`);
@@ -131,21 +140,47 @@ export async function executeInstanceTask(services: Services, task: TaskRow): Pr
     }
   };
 
-  // 1. Start (and, for provision, pending → provisioning).
+  // 1. Start (and, for provision, pending → provisioning, with a fresh bootstrap token for the agent).
   let instance: InstanceRow;
+  let identity: ProvisionIdentity | undefined;
   try {
-    instance = await db.transaction(async (tx) => {
+    ({ instance, identity } = await db.transaction(async (tx) => {
       const o = origin();
       const row = await lockInstance(tx, task.account_id, task.subject_id);
       if (!row)
         throw new AppError("not_found", `instance ${task.subject_id} no longer exists`, { reason: "subject_missing" });
+      const endpoint = command === "provision" ? services.agentEndpoint?.() : undefined;
+      // A local machine runs the real agent, which cannot enroll without the listener's URL and CA.
+      // Retryable: a process starts its listener just after its runner, so this can be a brief gap.
+      const needsEndpoint =
+        row.variety === "local" && services.providers.has("local")
+          ? services.providers.get("local").needsAgentEndpoint === true
+          : false;
+      if (command === "provision" && !endpoint && needsEndpoint) {
+        throw new AppError(
+          "unavailable",
+          "the agent listener is not running, so a local instance's agent could not enroll: start the agent API (runtime.startAgentApi) before provisioning",
+          { reason: "agent_api_unavailable" },
+        );
+      }
       await startTask(tx, o, { taskId: task.id, leaseId, now: o.now });
-      return beginInstanceCommand(tx, o, command, row);
-    });
+      const begun = await beginInstanceCommand(tx, o, command, row);
+      if (!endpoint) return { instance: begun, identity: undefined };
+      const token = await issueBootstrapToken(tx, o, {
+        accountId: task.account_id,
+        nodeId: begun.node_id,
+        instanceId: begun.id,
+        purpose: "enroll",
+        ttlSeconds: PROVISION_TOKEN_TTL_SECONDS,
+        now: o.now,
+      });
+      return { instance: begun, identity: { bootstrapToken: token.plaintext, endpoint } };
+    }));
   } catch (err) {
     if (endsLease(err)) return "dropped";
     const f = classify(err, command);
-    return fail({ ...f, retryable: err instanceof AppError ? false : f.retryable });
+    // Refusals of the request itself are final; an unavailable dependency is worth another attempt.
+    return fail({ ...f, retryable: err instanceof AppError && err.code !== "unavailable" ? false : f.retryable });
   }
 
   // 2. Call the provider, renewing the lease until the call settles.
@@ -175,7 +210,7 @@ export async function executeInstanceTask(services: Services, task: TaskRow): Pr
     const payload = task.payload as Record<string, unknown>;
     switch (command) {
       case "provision": {
-        const out = await provisionCall(provider, instance, payload as ProvisionPayload, ctx);
+        const out = await provisionCall(provider, instance, payload as ProvisionPayload, ctx, identity);
         created = out.created;
         report = out.report;
         break;

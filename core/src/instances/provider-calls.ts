@@ -86,6 +86,26 @@ function requireCloudId(p: InstanceProvider, instance: InstanceRow): string {
   return instance.cloud_instance_id;
 }
 
+/** Where an agent on a new machine reaches the platform: the agent listener and the CA it serves under. */
+export interface AgentEndpoint {
+  platformUrl: string;
+  caPem: string;
+}
+
+/**
+ * What a process adds to its services when it runs the agent listener; provisioning reads it to hand
+ * each new machine its identity. Absent (or returning undefined) while no listener is running.
+ */
+export interface AgentEndpointSource {
+  agentEndpoint?: () => AgentEndpoint | undefined;
+}
+
+/** The identity handed to the provider for a new machine; the token is plaintext, so it is never logged. */
+export interface ProvisionIdentity {
+  bootstrapToken: string;
+  endpoint: AgentEndpoint;
+}
+
 export interface ProvisionPayload {
   zone_code?: string | undefined;
   spot?: boolean | undefined;
@@ -96,6 +116,7 @@ export async function provisionCall(
   instance: InstanceRow,
   payload: ProvisionPayload,
   ctx: ProviderCallContext,
+  identity?: ProvisionIdentity,
 ): Promise<{ report: ProviderReport; created: string }> {
   if (!p.regionCode || !p.instanceTypeCode) {
     throw new ProviderError(
@@ -117,7 +138,14 @@ export async function provisionCall(
       architecture: instance.architecture,
       ...(payload.spot === undefined ? {} : { spot: payload.spot }),
       tags: { [TAG_ACCOUNT]: instance.account_id, [TAG_INSTANCE]: instance.id, [TAG_NODE]: instance.node_id },
-      identity: { instanceId: instance.id },
+      identity: identity
+        ? {
+            instanceId: instance.id,
+            bootstrapToken: identity.bootstrapToken,
+            platformUrl: identity.endpoint.platformUrl,
+            caPem: identity.endpoint.caPem,
+          }
+        : { instanceId: instance.id },
     },
     ctx,
   );

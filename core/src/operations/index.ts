@@ -2,6 +2,7 @@
 import type { AnyOperation } from "../catalog/operation.ts";
 import { accountOperations } from "./account.ts";
 import { assignmentOperations } from "./assignment.ts";
+import { bootstrapTokenOperations } from "./bootstrap-token.ts";
 import { eventOperations } from "./event.ts";
 import { instanceOperations } from "./instance.ts";
 import { moduleOperations } from "./module.ts";
@@ -26,4 +27,5 @@ export const allOperations: readonly AnyOperation[] = [
   ...moduleOperations,
   ...moduleVersionOperations,
   ...assignmentOperations,
+  ...bootstrapTokenOperations,
 ] as unknown as AnyOperation[];

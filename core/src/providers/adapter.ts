@@ -185,6 +185,8 @@ export interface ImageInfo {
 export interface ProviderAdapter {
   readonly providerType: ProviderType;
   readonly capabilities: ReadonlySet<Capability>;
+  /** Its machines run our agent at once and cannot boot without the agent listener's URL and CA. */
+  readonly needsAgentEndpoint?: boolean;
 
   testConnection(ctx: ProviderCallContext): Promise<{ ok: boolean; message: string; latencyMs: number }>;
   getMetadata(ctx: ProviderCallContext): Promise<CatalogSnapshot>;

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { NODEPILOT_VERSION } from "../app.ts";
 import { registerCatalogCommands } from "./catalog-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
+import { registerSimCommand } from "./sim-command.ts";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("nodepilot")
@@ -11,6 +12,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(NODEPILOT_VERSION)
     .showHelpAfterError();
   registerServeCommands(program);
+  registerSimCommand(program);
   registerCatalogCommands(program, buildCatalog(allOperations));
   try {
     await program.parseAsync(argv, { from: "user" });

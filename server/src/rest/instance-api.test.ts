@@ -92,8 +92,8 @@ async function waitForStatus(id: string, want: Status, timeoutMs = 30_000) {
 }
 
 beforeAll(async () => {
-  fleet = await createTestFleet();
-  other = await createTestFleet();
+  fleet = await createTestFleet({ localWorkload: "idle" });
+  other = await createTestFleet({ localWorkload: "idle" });
   ({ nodeId, templateId } = await makeNode(fleet, "api-node"));
 });
 afterAll(async () => {

@@ -98,7 +98,7 @@ async function terminate(id: string) {
 }
 
 beforeAll(async () => {
-  fleet = await createTestFleet();
+  fleet = await createTestFleet({ localWorkload: "idle" });
   const [platform] = await db()
     .select()
     .from(node_platforms)

@@ -21,7 +21,7 @@ async function waitFor<T>(probe: () => Promise<T>, accept: (v: T) => boolean, ti
 }
 
 beforeAll(async () => {
-  fleet = await createTestFleet();
+  fleet = await createTestFleet({ localWorkload: "idle" });
   templateId = await fleet.createTemplate("runner-base");
 });
 afterAll(async () => {

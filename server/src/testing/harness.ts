@@ -1,7 +1,7 @@
 // Test fleet: a real runtime (PGlite in memory, or the machine's PostgreSQL when
 // NODEPILOT_TEST_DATABASE_URL is set), a fresh account per fleet, tokens per role, and an in-process
 // HTTP client (Hono's app.request) that goes through the same routes as production.
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,10 @@ export interface TestFleet {
   close(): Promise<void>;
 }
 
+// One master key for every test fleet: platform-wide rows (the agent listener's CA) are shared by all
+// fleets on one PostgreSQL test database, and each fleet must be able to open them.
+const TEST_MASTER_KEY = createHash("sha256").update("nodepilot test master key").digest();
+
 export const testDatabaseUrl = () => process.env.NODEPILOT_TEST_DATABASE_URL || undefined;
 export const onPostgres = () => testDatabaseUrl() !== undefined;
 
@@ -42,7 +46,17 @@ const quietLogger: Logger = {
   },
 };
 
-export async function createTestFleet(opts: { poolSize?: number; startRunners?: boolean } = {}): Promise<TestFleet> {
+export interface TestFleetOptions {
+  poolSize?: number;
+  startRunners?: boolean;
+  /**
+   * What a local instance runs: the real on-node agent (needs `runtime.startAgentApi`), or an idle
+   * workload for suites that play the agent themselves through `recordHeartbeat`.
+   */
+  localWorkload?: "agent" | "idle";
+}
+
+export async function createTestFleet(opts: TestFleetOptions = {}): Promise<TestFleet> {
   const dataDir = mkdtempSync(join(tmpdir(), "nodepilot-test-"));
   const url = testDatabaseUrl();
   const config = loadConfig({
@@ -54,10 +68,11 @@ export async function createTestFleet(opts: { poolSize?: number; startRunners?: 
   const runtime = await createRuntime({
     config,
     logger: quietLogger,
-    masterKey: randomBytes(32),
+    masterKey: TEST_MASTER_KEY,
     inMemory: !url,
     writeAdminToken: false,
     ...(opts.startRunners === undefined ? {} : { startRunners: opts.startRunners }),
+    ...(opts.localWorkload === undefined ? {} : { localWorkload: opts.localWorkload }),
   });
   const db = runtime.database.db;
   const expiresAt = new Date(Date.now() + 86400_000);

@@ -8,7 +8,7 @@ import type { ProviderCallContext } from "../adapter.ts";
 import { ProviderTimeoutError, TransientProviderError } from "../errors.ts";
 import { observeSandbox, type SandboxObservation } from "./local-status.ts";
 import { pollUntil } from "./poll.ts";
-import { INSTANCE_DIR_ENV, isSandboxProcessAlive, signalProcess } from "./processes.ts";
+import { INSTANCE_DIR_ENV, isSandboxProcessAlive, sandboxPids, signalProcess } from "./processes.ts";
 import { FILES, type SandboxPaths, writeFileAtomic } from "./sandbox.ts";
 
 // Extra time past the grace period for the supervisor to notice the exit and write it down.
@@ -69,6 +69,19 @@ async function bothGone(paths: SandboxPaths, o: SandboxObservation): Promise<boo
   return !sup && !child;
 }
 
+/** Kills any process of the sandbox still alive once supervisor and workload are gone (a stopped machine runs nothing). */
+async function sweep(paths: SandboxPaths, ctx: ProviderCallContext): Promise<boolean> {
+  const left = await sandboxPids(paths.dir);
+  if (left.length === 0) return true;
+  for (const pid of left) signalProcess(pid, "SIGKILL");
+  return pollUntil(
+    async () => (await sandboxPids(paths.dir)).length === 0,
+    KILL_WAIT_MS,
+    ctx,
+    "stray sandbox processes to die",
+  );
+}
+
 /**
  * Stops the run the observation describes and waits until its processes are gone. Graceful unless
  * `force`: the supervisor sends SIGTERM, then SIGKILL after the grace period.
@@ -101,6 +114,7 @@ export async function halt(
     await killIfOurs(paths, o.childPid);
     settled = await pollUntil(() => bothGone(paths, o), KILL_WAIT_MS, ctx, "the local instance to die");
   }
+  if (settled) settled = await sweep(paths, ctx);
   if (!settled) {
     throw new ProviderTimeoutError(`local instance processes in ${paths.dir} did not exit`, { providerType: "local" });
   }

@@ -45,6 +45,11 @@ export interface LocalProviderOptions {
   rootDir: string;
   /** What each instance runs; undefined runs the built-in idle workload (a heartbeat writer). */
   workload: { command: string; args: string[] } | undefined;
+  /**
+   * The workload is the real agent (agentWorkload): a new instance is refused unless its identity
+   * carries the bootstrap token, platform URL and CA the agent enrolls with.
+   */
+  requireIdentity?: boolean;
   /** How long a graceful stop waits before SIGKILL (default 10 s). */
   stopGraceMs?: number;
   clock?: () => Date;
@@ -61,6 +66,11 @@ export class LocalProvider extends BaseProviderAdapter {
   private readonly rootDir: string;
   private readonly workload: { command: string; args: string[] };
   private readonly graceMs: number;
+  private readonly requireIdentity: boolean;
+
+  get needsAgentEndpoint(): boolean {
+    return this.requireIdentity;
+  }
   private readonly clock: () => Date;
   private readonly architecture: Architecture | null = hostArchitecture();
   // Operations on one instance run one at a time, so two calls can never both boot it.
@@ -74,6 +84,7 @@ export class LocalProvider extends BaseProviderAdapter {
       args: [fileURLToPath(new URL("./idle-node.mjs", import.meta.url))],
     };
     this.graceMs = options.stopGraceMs ?? 10_000;
+    this.requireIdentity = options.requireIdentity ?? false;
     this.clock = options.clock ?? (() => new Date());
   }
 
@@ -106,6 +117,7 @@ export class LocalProvider extends BaseProviderAdapter {
     return this.serialize(record.cloud_instance_id, async () => {
       let o = await observeSandbox(paths);
       if (!o) {
+        this.assertIdentity(p);
         await this.materialise(paths, record, p);
         o = await this.observe(paths);
         ctx.logger.info("local instance created", { cloud_instance_id: record.cloud_instance_id, dir: paths.dir });
@@ -294,6 +306,17 @@ export class LocalProvider extends BaseProviderAdapter {
       tags: { ...p.tags },
       workload: this.workload,
     };
+  }
+
+  private assertIdentity(p: CreateInstanceParams): void {
+    if (!this.requireIdentity) return;
+    const missing = (["bootstrapToken", "platformUrl", "caPem"] as const).filter((k) => !p.identity?.[k]);
+    if (missing.length > 0) {
+      throw new InvalidRequestError(
+        `a local instance runs the on-node agent, which needs ${missing.join(", ")} in its identity to enroll (is the agent listener running?)`,
+        opts,
+      );
+    }
   }
 
   // Like a cloud's IdempotentParameterMismatch: a reused token must describe the same machine.

@@ -1,6 +1,6 @@
 // Liveness and signalling of the processes recorded in a sandbox. A pid file alone is not proof:
 // pids are reused, and an exited child is a zombie until reaped, so Linux checks /proc as well.
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 
 export const INSTANCE_DIR_ENV = "NODEPILOT_INSTANCE_DIR";
 
@@ -53,4 +53,24 @@ export function signalProcess(pid: number | null, signal: NodeJS.Signals): void 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
   }
+}
+
+/**
+ * Every live process whose environment names the sandbox `instanceDir` (Linux; [] without procfs).
+ * Catches what the pid files cannot: processes the workload started, or ones that left its group.
+ */
+export async function sandboxPids(instanceDir: string): Promise<number[]> {
+  let entries: string[];
+  try {
+    entries = await readdir("/proc");
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    if (pid !== process.pid && (await isSandboxProcessAlive(pid, instanceDir))) pids.push(pid);
+  }
+  return pids;
 }

@@ -24,9 +24,26 @@ function writeAtomic(name, content) {
   renameSync(tmp, file(name));
 }
 
+// The workload leads its own process group, so a signal reaches whatever it started too (the agent
+// wrapper's agent process); the pid alone would leave those running.
+function signalWorkload(sig) {
+  if (!child || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, sig);
+  } catch {
+    try {
+      child.kill(sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 function finish(code, signal, error) {
   if (finished) return;
   finished = true;
+  // Nothing the workload started may outlive the run the exit record describes.
+  signalWorkload("SIGKILL");
   // The control plane may have written the marker before its signal reached us.
   const requested = stopping || existsSync(file("stop_requested"));
   const record = { code, signal, at: new Date().toISOString(), requested_stop: requested };
@@ -51,11 +68,11 @@ function requestStop() {
     return;
   }
   log(`stopping workload pid=${child.pid} (grace ${graceMs} ms)`);
-  child.kill("SIGTERM");
+  signalWorkload("SIGTERM");
   setTimeout(() => {
     if (child.exitCode === null && child.signalCode === null) {
       log("grace period over, killing workload");
-      child.kill("SIGKILL");
+      signalWorkload("SIGKILL");
     }
   }, graceMs);
 }
@@ -98,7 +115,7 @@ function main() {
     NODEPILOT_INSTANCE_DIR: dir,
     NODEPILOT_IDENTITY_FILE: file("identity.cfg"),
   };
-  child = spawn(workload.command, workload.args, { cwd: home, env, stdio: ["ignore", out, out] });
+  child = spawn(workload.command, workload.args, { cwd: home, env, stdio: ["ignore", out, out], detached: true });
   child.on("error", (err) => finish(null, null, err.message));
   child.on("exit", (code, signal) => finish(code, signal));
   if (child.pid !== undefined) {

@@ -1,0 +1,96 @@
+// The agent API as typed calls (spec/agent.md §4–§7), each parsed against the shared protocol
+// schemas on the way out and on the way back.
+import {
+  CompleteRequest,
+  CompleteResponse,
+  EnrollRequest,
+  EnrollResponse,
+  FailRequest,
+  FailResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeaseRequest,
+  LeaseResponse,
+  RenewRequest,
+  RenewResponse,
+  RotateRequest,
+  RotateResponse,
+  StartRequest,
+  StartResponse,
+  TaskStatusResponse,
+} from "@nodepilot/core/agent-protocol";
+import type { z } from "zod";
+import { type CallOptions, PlatformTransport, type TransportOptions } from "./transport.ts";
+
+type In<S extends z.ZodType> = z.input<S>;
+
+export class PlatformClient {
+  readonly transport: PlatformTransport;
+
+  constructor(opts: TransportOptions) {
+    this.transport = new PlatformTransport(opts);
+  }
+
+  private async post<Req extends z.ZodType, Res extends z.ZodType>(
+    path: string,
+    reqSchema: Req,
+    body: In<Req>,
+    resSchema: Res,
+    opts: Pick<CallOptions<unknown>, "signal" | "requestId"> = {},
+  ): Promise<{ status: number; data: z.infer<Res> }> {
+    const parsed = reqSchema.parse(body);
+    const { status, data } = await this.transport.call("POST", path, { ...opts, body: parsed, schema: resSchema });
+    return { status, data: data as z.infer<Res> };
+  }
+
+  async enroll(body: In<typeof EnrollRequest>, signal?: AbortSignal): Promise<z.infer<typeof EnrollResponse>> {
+    return (await this.post("/enroll", EnrollRequest, body, EnrollResponse, { signal })).data;
+  }
+
+  async rotate(body: In<typeof RotateRequest>, signal?: AbortSignal): Promise<z.infer<typeof RotateResponse>> {
+    return (await this.post("/certificates/rotate", RotateRequest, body, RotateResponse, { signal })).data;
+  }
+
+  async heartbeat(body: In<typeof HeartbeatRequest>, signal?: AbortSignal): Promise<z.infer<typeof HeartbeatResponse>> {
+    return (await this.post("/heartbeat", HeartbeatRequest, body, HeartbeatResponse, { signal })).data;
+  }
+
+  async lease(body: In<typeof LeaseRequest>, signal?: AbortSignal): Promise<z.infer<typeof LeaseResponse>> {
+    return (await this.post("/tasks/lease", LeaseRequest, body, LeaseResponse, { signal })).data;
+  }
+
+  async start(taskId: string, body: In<typeof StartRequest>, signal?: AbortSignal) {
+    return (
+      await this.post(`/tasks/${encodeURIComponent(taskId)}/start`, StartRequest, body, StartResponse, { signal })
+    ).data;
+  }
+
+  async renew(taskId: string, body: In<typeof RenewRequest>, signal?: AbortSignal) {
+    return (
+      await this.post(`/tasks/${encodeURIComponent(taskId)}/renew`, RenewRequest, body, RenewResponse, { signal })
+    ).data;
+  }
+
+  async complete(taskId: string, body: In<typeof CompleteRequest>, signal?: AbortSignal) {
+    return (
+      await this.post(`/tasks/${encodeURIComponent(taskId)}/complete`, CompleteRequest, body, CompleteResponse, {
+        signal,
+      })
+    ).data;
+  }
+
+  async fail(taskId: string, body: In<typeof FailRequest>, signal?: AbortSignal) {
+    return (await this.post(`/tasks/${encodeURIComponent(taskId)}/fail`, FailRequest, body, FailResponse, { signal }))
+      .data;
+  }
+
+  async getTask(taskId: string, signal?: AbortSignal) {
+    return (
+      await this.transport.call("GET", `/tasks/${encodeURIComponent(taskId)}`, { schema: TaskStatusResponse, signal })
+    ).data;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,196 @@
+// `nodepilot-agent run` (spec/agent.md §5–§7, §10): heartbeat, task loop and rotation over one
+// mTLS client. Loops report failures through one error hook and retry with jittered backoff;
+// they never exit on their own. The process ends on SIGTERM (drain, exit 0), on a genuine 401
+// with an expired certificate (exit 4), or idles when the instance is terminated.
+import { AgentConfig } from "@nodepilot/core/agent-protocol";
+import { nextDelay } from "../client/backoff.ts";
+import { PlatformProblemError } from "../client/errors.ts";
+import { PlatformClient } from "../client/platform-client.ts";
+import { abortableSleep } from "../client/retry.ts";
+import { EXIT, ExitError } from "../exit-codes.ts";
+import { defaultHandlers, performReboot, type RebootPlan } from "../handlers/index.ts";
+import { bootedImageGitSha } from "../identity/cmdline.ts";
+import { readOptional } from "../state/atomic.ts";
+import { TaskJournal } from "../state/journal.ts";
+import { certificateState, readPki, rotationDue } from "../state/pki.ts";
+import type { StatePaths } from "../state/state-dir.ts";
+import { AGENT_VERSION } from "../version.ts";
+import { readBootId } from "./boot-id.ts";
+import { heartbeatBody, heartbeatDelay } from "./heartbeat.ts";
+import { rotateCertificate } from "./rotation.ts";
+import { TaskLoop } from "./task-loop.ts";
+
+const ROTATION_CHECK_MS = 6 * 3600_000;
+const IDLE_POLL_MS = 5_000;
+
+export interface RunOptions {
+  paths: StatePaths;
+  platformUrl?: string;
+  heartbeatSeconds?: number;
+  maxConcurrentTasks?: number;
+  bootIdFile?: string;
+  cmdlinePath?: string;
+  log?: (msg: string) => void;
+  signal?: AbortSignal;
+  rng?: () => number;
+}
+
+export async function runAgent(opts: RunOptions): Promise<number> {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const rng = opts.rng ?? Math.random;
+  let pki = await readPki(opts.paths);
+  if (!pki)
+    throw new ExitError(
+      EXIT.enrollmentRefused,
+      `not enrolled: no PKI in ${opts.paths.pki}; run nodepilot-agent enroll`,
+    );
+  const configText = await readOptional(opts.paths.config);
+  const config = configText ? AgentConfig.parse(JSON.parse(configText)) : null;
+  const client = new PlatformClient({
+    platformUrl: opts.platformUrl ?? pki.meta.platform_url,
+    caBundlePem: pki.caBundlePem,
+    agentVersion: AGENT_VERSION,
+    credentials: { keyPem: pki.keyPem, certPem: pki.certPem },
+  });
+  const bootId = await readBootId({
+    fallbackFile: opts.paths.bootIdFallback,
+    ...(opts.bootIdFile ? { bootIdFile: opts.bootIdFile } : {}),
+  });
+  const imageSha = await bootedImageGitSha(opts.cmdlinePath);
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  let exitCode: number = EXIT.ok;
+  let rebootPending: string | null = null;
+  const rebootPlan: RebootPlan = opts.bootIdFile
+    ? { mode: "sandbox", bootIdFile: opts.bootIdFile }
+    : { mode: "system" };
+
+  const journal = new TaskJournal(opts.paths.journal);
+  await journal.load();
+  let wake: (() => void) | null = null;
+  const tasks = new TaskLoop({
+    client,
+    journal,
+    paths: opts.paths,
+    maxConcurrent: opts.maxConcurrentTasks ?? config?.max_concurrent_tasks ?? 4,
+    log,
+    handlers: defaultHandlers({ currentBootId: () => bootId, onRebootRequested: (id) => (rebootPending = id) }),
+    onReported: (entry) => {
+      if (entry.command === "reboot" && rebootPending === entry.task_id) {
+        log(`rebooting (${rebootPlan.mode}) for task ${entry.task_id}`);
+        stop.abort();
+        void performReboot(rebootPlan).catch((e) => log(`reboot failed: ${(e as Error).message}`));
+      }
+    },
+  });
+
+  /** A second 401 is genuine (§3): with an expired certificate the control-plane loops stop. */
+  const onError = (where: string, err: unknown) => {
+    log(`${where}: ${(err as Error).message}`);
+    if (
+      err instanceof PlatformProblemError &&
+      err.status === 401 &&
+      pki &&
+      !certificateState(pki.certPem, new Date()).valid
+    ) {
+      log("identity_revoked: certificate expired or revoked; re-enroll with a new bootstrap token");
+      exitCode = EXIT.enrollmentRefused;
+      stop.abort();
+    }
+    if (err instanceof PlatformProblemError && err.status === 409 && err.reason === "instance_terminated") {
+      log("instance terminated: stopping all loops");
+      stop.abort();
+    }
+  };
+
+  const heartbeatLoop = async () => {
+    let seq = 0;
+    let interval = opts.heartbeatSeconds ?? config?.heartbeat_interval_seconds ?? 30;
+    let failures = 0;
+    while (!signal.aborted) {
+      let delay = heartbeatDelay(interval, rng);
+      try {
+        const body = await heartbeatBody({
+          seq: seq++,
+          bootId,
+          stateDir: opts.paths.root,
+          activeLeases: tasks.activeLeases(),
+          ...(imageSha ? { bootedImageGitSha: imageSha } : {}),
+        });
+        const reply = await client.heartbeat(body, signal);
+        failures = 0;
+        interval = reply.next_heartbeat_seconds;
+        delay = heartbeatDelay(interval, rng);
+        tasks.loseLeases(reply.lost_leases.map((l) => l.task_id));
+        if (reply.tasks_pending > 0) wake?.();
+        if (reply.actions.includes("rotate_certificate")) void rotate(true);
+      } catch (err) {
+        onError("heartbeat", err);
+        // Overload answers carry Retry-After; everything else keeps the interval (§5 errors).
+        if (err instanceof PlatformProblemError && err.retryAfterMs !== undefined)
+          delay = nextDelay(failures++, rng, err.retryAfterMs);
+      }
+      await abortableSleep(delay, signal).catch(() => undefined);
+    }
+  };
+
+  const taskLoop = async () => {
+    let failures = 0;
+    signal.addEventListener("abort", () => wake?.(), { once: true });
+    for (;;) {
+      try {
+        if (failures === 0 && journal.list().length > 0) await tasks.recover();
+        if (signal.aborted) break;
+        await tasks.tick();
+        failures = 0;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, IDLE_POLL_MS);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      } catch (err) {
+        onError("tasks", err);
+        await abortableSleep(nextDelay(failures++, rng), signal).catch(() => undefined);
+      }
+      if (signal.aborted) break;
+    }
+  };
+
+  let rotating = false;
+  const rotate = async (force: boolean) => {
+    if (rotating || !pki) return;
+    if (!force && !rotationDue(certificateState(pki.certPem, new Date()))) return;
+    rotating = true;
+    try {
+      pki = await rotateCertificate(client, opts.paths, pki);
+      log(`certificate rotated: ${pki.meta.certificate_id} until ${pki.meta.not_after}`);
+    } catch (err) {
+      onError("rotate", err);
+    } finally {
+      rotating = false;
+    }
+  };
+  const rotationLoop = async () => {
+    while (!signal.aborted) {
+      await rotate(false);
+      await abortableSleep(ROTATION_CHECK_MS, signal).catch(() => undefined);
+    }
+  };
+
+  const onTerm = () => {
+    log("SIGTERM: stop leasing, draining in-flight tasks");
+    tasks.stopLeasing();
+    void tasks.drain(30_000).finally(() => stop.abort());
+  };
+  process.once("SIGTERM", onTerm);
+  try {
+    await Promise.all([heartbeatLoop(), taskLoop(), rotationLoop()]);
+    await tasks.drain(30_000);
+  } finally {
+    process.off("SIGTERM", onTerm);
+    client.close();
+  }
+  return exitCode;
+}

@@ -1,0 +1,49 @@
+// @nodepilot/core/agent-protocol: the zod schemas of the agent REST protocol (spec/agent.md),
+// shared by the agent listener and the on-node agent. Imports only zod.
+export {
+  AgentConfig,
+  EnrollIdentity,
+  EnrollRequest,
+  EnrollResponse,
+  IssuedCertificate,
+  RotateRequest,
+  RotateResponse,
+  TrustKey,
+} from "./enroll.ts";
+export {
+  CAPABILITY_NAMES,
+  HEARTBEAT_ACTIONS,
+  HEARTBEAT_MAX_BYTES,
+  HEARTBEAT_SCHEMA_VERSION,
+  HeartbeatCapabilities,
+  HeartbeatRequest,
+  HeartbeatResponse,
+} from "./heartbeat.ts";
+export { IDENTITY_SOURCES, IdentityRecord, IdentitySource } from "./identity.ts";
+export {
+  AGENT_API_BASE_PATH,
+  AGENT_PROTOCOL_VERSION,
+  Architecture,
+  MountMode,
+  MountState,
+  PemText,
+  ProtoTimestamp,
+  ProtoUuid,
+  Sha256Digest,
+} from "./primitives.ts";
+export { AgentProblem } from "./problem.ts";
+export {
+  AGENT_TASK_STATUSES,
+  CompleteRequest,
+  CompleteResponse,
+  FailRequest,
+  FailResponse,
+  LeasedTask,
+  LeaseRequest,
+  LeaseResponse,
+  RenewRequest,
+  RenewResponse,
+  StartRequest,
+  StartResponse,
+  TaskStatusResponse,
+} from "./tasks.ts";
