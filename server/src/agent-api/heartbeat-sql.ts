@@ -7,7 +7,7 @@ import { AppError, renewTask, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import { module_digest_observations, node_instances, type Tx, tasks } from "@nodepilot/store";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { HeartbeatEntry } from "./heartbeat-writer.ts";
+import type { HeartbeatEntry } from "./heartbeat-entry.ts";
 
 /** The names of the capabilities a beat reports as present, sorted (the column is a text[]). */
 export function capabilityNames(body: HeartbeatRequest): string[] | undefined {

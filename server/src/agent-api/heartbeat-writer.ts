@@ -6,6 +6,7 @@
 import { type AppError, type Logger, recordHeartbeat, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import type { Db, Tx } from "@nodepilot/store";
+import type { HeartbeatEntry, HeartbeatResult } from "./heartbeat-entry.ts";
 import {
   type BatchRow,
   capabilityNames,
@@ -16,20 +17,7 @@ import {
 } from "./heartbeat-sql.ts";
 import { agentOrigin } from "./node-principal.ts";
 
-export interface HeartbeatEntry {
-  accountId: string;
-  instanceId: string;
-  body: HeartbeatRequest;
-  now: Date;
-  requestId: string | null;
-}
-
-export interface HeartbeatResult {
-  instanceId: string;
-  nodeId: string;
-  renewed: { task_id: string; lease_expires_at: string }[];
-  lost: { task_id: string; reason: string }[];
-}
+export type { HeartbeatEntry, HeartbeatResult };
 
 interface Pending {
   entry: HeartbeatEntry;
