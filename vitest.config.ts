@@ -2,16 +2,25 @@ import { defineConfig } from "vitest/config";
 
 // `npm test` runs this config once on PGlite and, with DATABASE_URL, again on PostgreSQL
 // (scripts/test.mjs); *.int.test.ts need the machine's PostgreSQL/Redis and run only then.
+// *.serial.test.ts measure wall-clock behaviour (e.g. start-up within 10 s) and run alone, after the
+// parallel suite, with NODEPILOT_TEST_SERIAL=1.
 const integration =
   process.env.NODEPILOT_TEST_DATABASE_URL !== undefined && process.env.NODEPILOT_TEST_DATABASE_URL !== "";
+const serial = process.env.NODEPILOT_TEST_SERIAL === "1";
 
 export default defineConfig({
   test: {
-    include: ["{store,core,server,bench,agent}/src/**/*.test.ts"],
-    exclude: ["**/node_modules/**", ...(integration ? [] : ["**/*.int.test.ts"])],
+    include: serial
+      ? ["{store,core,server,agent,bench}/src/**/*.serial.test.ts"]
+      : ["{store,core,server,agent,bench}/src/**/*.test.ts"],
+    exclude: [
+      "**/node_modules/**",
+      ...(integration ? [] : ["**/*.int.test.ts"]),
+      ...(serial ? [] : ["**/*.serial.test.ts"]),
+    ],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    maxWorkers: 2,
+    maxWorkers: serial ? 1 : 2,
   },
 });

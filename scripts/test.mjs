@@ -30,6 +30,8 @@ const run = (label, env) => {
 };
 
 let status = run("suite on embedded PGlite", { NODEPILOT_TEST_DATABASE_URL: "" });
+// Wall-clock tests (start-up within 10 s) run alone, so the parallel suite's load does not skew them.
+status = run("serial wall-clock tests", { NODEPILOT_TEST_DATABASE_URL: "", NODEPILOT_TEST_SERIAL: "1" }) || status;
 const url = process.env.DATABASE_URL;
 if (url) {
   status =
