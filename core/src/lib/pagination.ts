@@ -1,5 +1,5 @@
 // Cursor pagination, stable by (created_at, id) (spec/domain.md §5.1). The cursor is opaque base64url.
-import { and, asc, desc, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, ilike, type SQL, sql } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import { invalidInput } from "../errors.ts";
@@ -65,3 +65,10 @@ export function toPage<R extends { created_at: Date; id: string }, T>(rows: R[],
 }
 
 export const whereAll = (...parts: (SQL | undefined)[]) => and(...parts.filter((p): p is SQL => p !== undefined));
+
+/** Escape LIKE wildcards so user text matches literally. */
+export const likeEscape = (text: string) => text.replace(/[%_\\]/g, "\\$&");
+
+/** Case-insensitive substring filter, or nothing when no text is given. */
+export const containsFilter = (column: PgColumn, text: string | undefined): SQL | undefined =>
+  text ? ilike(column, `%${likeEscape(text)}%`) : undefined;

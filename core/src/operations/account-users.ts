@@ -2,7 +2,7 @@
 // and guards that keep an account from losing its last active owner. All of it needs fleet:admin.
 import { randomBytes } from "node:crypto";
 import { type DbOrTx, users } from "@nodepilot/store";
-import { and, eq, ilike, ne, type SQL } from "drizzle-orm";
+import { and, eq, ne, type SQL } from "drizzle-orm";
 import { argon2id } from "hash-wasm";
 import { z } from "zod";
 import type { OpContext } from "../catalog/context.ts";
@@ -10,7 +10,7 @@ import { defineOperation } from "../catalog/operation.ts";
 import { conflict, forbidden } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { findInAccount } from "../lib/find.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { containsFilter, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { IdInput, NullableTimestamp, Timestamp, toJson, Uuid } from "../schemas/common.ts";
 
 const Role = z.enum(["owner", "admin", "operator", "viewer"]);
@@ -96,7 +96,7 @@ export const userList = defineOperation({
       eq(users.account_id, ctx.principal.accountId),
       input.role ? eq(users.role, input.role) : undefined,
       input.status ? eq(users.status, input.status) : undefined,
-      input.email_contains ? ilike(users.email, `%${input.email_contains.replace(/[%_\\]/g, "\\$&")}%`) : undefined,
+      containsFilter(users.email, input.email_contains),
       after,
     ];
     const rows = await ctx.db

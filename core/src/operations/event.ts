@@ -5,7 +5,7 @@ import { and, asc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { defineOperation } from "../catalog/operation.ts";
 import { invalidInput, notFound } from "../errors.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { likeEscape, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { IdInput, Timestamp, toJson, Uuid } from "../schemas/common.ts";
 
 const SEVERITIES = ["low", "medium", "high", "critical"] as const;
@@ -46,7 +46,7 @@ export function eventOut(row: EventRow): z.infer<typeof EventSchema> {
 /** `instance.transitioned` matches exactly; `instance.*` matches every kind under `instance.`. */
 export function kindFilter(kind: string): SQL {
   if (!kind.endsWith(".*")) return eq(fleet_events.kind, kind);
-  const prefix = `${kind.slice(0, -1).replace(/[%_\\]/g, "\\$&")}%`;
+  const prefix = `${likeEscape(kind.slice(0, -1))}%`;
   return sql`${fleet_events.kind} like ${prefix}`;
 }
 

@@ -13,7 +13,7 @@ import {
   nodes,
   template_modules,
 } from "@nodepilot/store";
-import { and, count, eq, ilike, isNotNull, max, ne, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, isNotNull, max, ne, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { OpContext } from "../catalog/context.ts";
@@ -29,7 +29,7 @@ import { conflict, invalidInput, notFound } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { canonicalJson } from "../lib/canonical-json.ts";
 import { findInAccount } from "../lib/find.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { containsFilter, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { IdempotencyKey, IdInput, Timestamp, toJson, Uuid } from "../schemas/common.ts";
 
 const Variety = z.enum(["subscription", "config", "instance"]);
@@ -346,7 +346,7 @@ export const moduleList = defineOperation({
       input.category_id ? eq(m.category_id, input.category_id) : undefined,
       input.node_platform_id ? eq(m.node_platform_id, input.node_platform_id) : undefined,
       input.enabled === undefined ? undefined : eq(m.enabled, input.enabled),
-      input.name_contains ? ilike(m.name, `%${input.name_contains.replace(/[%_\\]/g, "\\$&")}%`) : undefined,
+      containsFilter(m.name, input.name_contains),
       after,
     ];
     const rows = await ctx.db

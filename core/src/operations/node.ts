@@ -1,14 +1,14 @@
 // Node operations: a node is the logical host that outlives its instances (spec/domain.md §1.2).
 
 import { node_instances, node_templates, nodes } from "@nodepilot/store";
-import { and, eq, ilike, ne, type SQL } from "drizzle-orm";
+import { and, eq, ne, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { OpContext } from "../catalog/context.ts";
 import { defineOperation } from "../catalog/operation.ts";
 import { conflict } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { findInAccount } from "../lib/find.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { containsFilter, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { generateSshKeyPair } from "../lib/ssh-keys.ts";
 import { IdInput, Labels, ResourceName, Timestamp, toJson, Uuid } from "../schemas/common.ts";
 
@@ -172,7 +172,7 @@ export const nodeList = defineOperation({
       input.node_template_id ? eq(nodes.node_template_id, input.node_template_id) : undefined,
       input.environment_id ? eq(nodes.environment_id, input.environment_id) : undefined,
       input.enabled === undefined ? undefined : eq(nodes.enabled, input.enabled),
-      input.name_contains ? ilike(nodes.name, `%${input.name_contains.replace(/[%_\\]/g, "\\$&")}%`) : undefined,
+      containsFilter(nodes.name, input.name_contains),
       after,
     ];
     const rows = await ctx.db

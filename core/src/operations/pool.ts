@@ -2,14 +2,14 @@
 // created from a template and read with derived counts; the lifecycle and claim actions are in
 // pool-actions.ts. The machinery lives in core/src/pools; these are the catalog entries.
 import { environments, instance_pools, instance_types, node_templates, provider_regions } from "@nodepilot/store";
-import { and, eq, ilike, type SQL } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { OpContext } from "../catalog/context.ts";
 import { defineOperation } from "../catalog/operation.ts";
 import { conflict, invalidInput } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { findInAccount } from "../lib/find.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { containsFilter, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { addMembers } from "../pools/add-members.ts";
 import { countsOf, loadPool, PoolDetailSchema, poolDetail } from "../pools/pool-detail.ts";
 import { memberCounts } from "../pools/pool-queries.ts";
@@ -73,7 +73,7 @@ export const poolList = defineOperation({
       input.status ? eq(t.status, input.status) : undefined,
       input.lifecycle_class ? eq(t.lifecycle_class, input.lifecycle_class) : undefined,
       input.environment_id ? eq(t.environment_id, input.environment_id) : undefined,
-      input.name_contains ? ilike(t.name, `%${input.name_contains.replace(/[%_\\]/g, "\\$&")}%`) : undefined,
+      containsFilter(t.name, input.name_contains),
       after,
     ];
     const rows = await ctx.db

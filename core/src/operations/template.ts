@@ -11,7 +11,7 @@ import {
   nodes,
   template_modules,
 } from "@nodepilot/store";
-import { and, count, eq, ilike, inArray, type SQL } from "drizzle-orm";
+import { and, count, eq, inArray, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { OpContext } from "../catalog/context.ts";
 import { defineOperation } from "../catalog/operation.ts";
@@ -32,7 +32,7 @@ import type { ModulePick } from "../composition/types.ts";
 import { conflict, invalidInput, notFound } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { findInAccount } from "../lib/find.ts";
-import { listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
+import { containsFilter, listInputShape, listOutput, pageClause, toPage, whereAll } from "../lib/pagination.ts";
 import { IdempotencyKey, IdInput, ResourceName, Timestamp, toJson, Uuid } from "../schemas/common.ts";
 
 const TemplateConfig = z.strictObject({
@@ -252,7 +252,7 @@ export const templateList = defineOperation({
       input.node_platform_id ? eq(t.node_platform_id, input.node_platform_id) : undefined,
       input.environment_id ? eq(t.environment_id, input.environment_id) : undefined,
       input.enabled === undefined ? undefined : eq(t.enabled, input.enabled),
-      input.name_contains ? ilike(t.name, `%${input.name_contains.replace(/[%_\\]/g, "\\$&")}%`) : undefined,
+      containsFilter(t.name, input.name_contains),
       after,
     ];
     const rows = await ctx.db
