@@ -14,4 +14,6 @@ export interface HeartbeatResult {
   nodeId: string;
   renewed: { task_id: string; lease_expires_at: string }[];
   lost: { task_id: string; reason: string }[];
+  tasksPending: number;
+  assignmentsRevision: string;
 }

@@ -2,6 +2,7 @@
 // columns of all of them in one UPDATE … FROM (VALUES …), upsert module digest observations, and
 // renew the leases the beats listed.
 
+import { createHash } from "node:crypto";
 import type { EventOrigin } from "@nodepilot/core";
 import { AppError, renewTask, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
@@ -167,3 +168,55 @@ export async function renewListedLeases(tx: Tx, origin: EventOrigin, entry: Hear
   }
   return { renewed, lost };
 }
+
+export interface BeatSummary {
+  /** Pending agent tasks the instance could lease now (its own, and its node's when it is the only live instance). */
+  pending: number;
+  /** Changes whenever an assignment of the instance's node is added, removed or edited. */
+  revision: string;
+}
+
+/**
+ * The reply side of a whole batch in one statement: per instance, the pending agent tasks it could
+ * lease and a revision of its node's module assignments (one query per batch, not per beat).
+ */
+export async function batchSummaries(
+  tx: Tx,
+  items: readonly { accountId: string; instanceId: string; nodeId: string; now: Date }[],
+): Promise<Map<string, BeatSummary>> {
+  const out = new Map<string, BeatSummary>();
+  if (items.length === 0) return out;
+  const values = items.map(
+    (i) => sql`(${i.accountId}::uuid, ${i.instanceId}::uuid, ${i.nodeId}::uuid, ${i.now}::timestamptz)`,
+  );
+  const res = await tx.execute(sql`
+    WITH b(account_id, instance_id, node_id, now) AS (VALUES ${sql.join(values, sql`, `)}),
+    live AS (
+      SELECT n.node_id, count(*)::int AS n FROM node_instances n
+      WHERE n.node_id IN (SELECT node_id FROM b) AND n.status <> 'terminated' GROUP BY n.node_id
+    )
+    SELECT b.instance_id::text AS instance_id,
+      (SELECT count(*)::int FROM tasks t
+        WHERE t.account_id = b.account_id AND t.status = 'pending' AND t.executor = 'agent'
+          AND t.available_at <= b.now
+          AND ((t.subject_type = 'node_instance' AND t.subject_id = b.instance_id)
+            OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = b.node_id))
+      ) AS pending,
+      (SELECT count(*)::text || ':' || coalesce(sum(a.version), 0)::text || ':' || coalesce(max(a.updated_at)::text, '')
+        FROM node_module_assignments a WHERE a.node_id = b.node_id) AS revision_source
+    FROM b LEFT JOIN live l ON l.node_id = b.node_id`);
+  for (const row of res.rows as { instance_id: string; pending: number; revision_source: string | null }[]) {
+    out.set(row.instance_id, {
+      pending: Number(row.pending),
+      revision: revision(row.revision_source),
+    });
+  }
+  return out;
+}
+
+/** The reply's assignments_revision from the assignment rows' count, versions and last change. */
+export const revision = (source: string | null): string =>
+  createHash("sha256")
+    .update(source ?? "")
+    .digest("hex")
+    .slice(0, 16);

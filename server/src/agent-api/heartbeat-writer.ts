@@ -1,14 +1,17 @@
 // Heartbeats built for volume (spec/agent.md §5): requests are validated by the route, coalesced per
 // instance in memory, and written in batches, one transaction per batch. Group commit: a batch starts
 // as soon as the previous one has committed (and at most 250 ms or 500 instances after its first
-// entry), so a lone heartbeat waits for one short transaction and a storm shares a few. The caller's
-// promise settles after the batch holding its entry commits, so a 200 means durable.
+// entry), so a lone heartbeat waits for one short transaction and a storm shares a few. Steady beats
+// (the vast majority) take a one-statement path (heartbeat-fast-path.ts). The caller's promise
+// settles after the batch holding its entry commits, so a 200 means durable.
 import { type AppError, type Logger, recordHeartbeat, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import type { Db, Tx } from "@nodepilot/store";
 import type { HeartbeatEntry, HeartbeatResult } from "./heartbeat-entry.ts";
+import { fastPathEligible, writeSteadyBeats } from "./heartbeat-fast-path.ts";
 import {
   type BatchRow,
+  batchSummaries,
   capabilityNames,
   heartbeatCandidates,
   lockBatch,
@@ -102,6 +105,52 @@ export class HeartbeatWriter {
   }
 
   async #flush(batch: Pending[]): Promise<void> {
+    // Steady beats first, in one statement; whatever it did not take goes through the transaction.
+    const steady = batch.filter((p) => fastPathEligible(p.entry));
+    let rest = batch;
+    if (steady.length > 0) {
+      try {
+        const written = await writeSteadyBeats(
+          this.db,
+          steady.map((p) => p.entry),
+        );
+        rest = [];
+        for (const p of batch) {
+          const out = written.get(p.entry.instanceId);
+          if (!out) {
+            rest.push(p);
+            continue;
+          }
+          const result: HeartbeatResult = {
+            instanceId: p.entry.instanceId,
+            nodeId: out.nodeId,
+            renewed: [],
+            lost: [],
+            tasksPending: out.pending,
+            assignmentsRevision: out.revision,
+          };
+          for (const w of p.waiters) w.ok(result);
+        }
+        if (written.size > 0) {
+          this.stats.batches++;
+          this.stats.instances += written.size;
+        }
+      } catch (err) {
+        return this.#failAll(batch, err);
+      }
+    }
+    if (rest.length > 0) await this.#flushTransactional(rest);
+  }
+
+  #failAll(batch: Pending[], err: unknown) {
+    const e = toAppError(err);
+    // Drizzle wraps the driver's error; its cause carries the database's own message.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+    this.logger.error("heartbeat batch failed", { size: batch.length, error: cause ?? String(err) });
+    for (const p of batch) for (const w of p.waiters) w.fail(e);
+  }
+
+  async #flushTransactional(batch: Pending[]): Promise<void> {
     const outcomes = new Map<string, HeartbeatResult | AppError>();
     try {
       await this.db.transaction(async (tx) => {
@@ -109,10 +158,7 @@ export class HeartbeatWriter {
         await this.#write(tx, batch, outcomes);
       });
     } catch (err) {
-      const e = toAppError(err);
-      this.logger.error("heartbeat batch failed", { size: batch.length, error: String(err) });
-      for (const p of batch) for (const w of p.waiters) w.fail(e);
-      return;
+      return this.#failAll(batch, err);
     }
     this.stats.batches++;
     this.stats.instances += batch.length;
@@ -158,9 +204,28 @@ export class HeartbeatWriter {
       tx,
       plain.map((p) => p.entry),
     );
+    const leases = new Map<string, Awaited<ReturnType<typeof renewListedLeases>>>();
+    for (const { entry } of plain) leases.set(entry.instanceId, await renewListedLeases(tx, origin(entry), entry));
+    // Read after this batch's own writes (renewals, a settled reboot) so the reply reflects them.
+    const summaries = await batchSummaries(
+      tx,
+      plain.map(({ entry, row }) => ({
+        accountId: entry.accountId,
+        instanceId: entry.instanceId,
+        nodeId: row.node_id,
+        now: entry.now,
+      })),
+    );
     for (const { entry, row } of plain) {
-      const leases = await renewListedLeases(tx, origin(entry), entry);
-      outcomes.set(entry.instanceId, { instanceId: entry.instanceId, nodeId: row.node_id, ...leases });
+      const summary = summaries.get(entry.instanceId);
+      outcomes.set(entry.instanceId, {
+        instanceId: entry.instanceId,
+        nodeId: row.node_id,
+        renewed: leases.get(entry.instanceId)?.renewed ?? [],
+        lost: leases.get(entry.instanceId)?.lost ?? [],
+        tasksPending: summary?.pending ?? 0,
+        assignmentsRevision: summary?.revision ?? "",
+      });
     }
   }
 }
