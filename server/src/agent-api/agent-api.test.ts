@@ -164,21 +164,20 @@ describe("heartbeat", () => {
     expect(beats.map((r) => r.status)).toEqual(Array(20).fill(200));
   });
 
-  it("keeps heartbeat latency low: p50 of 40 sequential beats over fresh TLS connections", async () => {
-    const ms: number[] = [];
+  it("answers each of 40 back-to-back beats only once it is durable", async () => {
+    // Latency is the benchmark's business (bench/src/agent.bench.ts); this checks that a reply means
+    // the beat is already visible: the row carries a time taken after the request was sent.
     for (let i = 0; i < 40; i++) {
-      const t0 = performance.now();
+      const sent = Date.now();
       const res = await call("POST", "/heartbeat", { client: a.client, body: heartbeatBody({ seq: 1000 + i }) });
-      ms.push(performance.now() - t0);
       expect(res.status).toBe(200);
+      const [row] = await db()
+        .select({ at: node_instances.last_heartbeat_at })
+        .from(node_instances)
+        .where(eq(node_instances.id, a.instanceId));
+      expect(row?.at?.getTime()).toBeGreaterThanOrEqual(sent);
+      expect(row?.at?.getTime()).toBeLessThanOrEqual(Date.now());
     }
-    ms.sort((x, y) => x - y);
-    const p50 = ms[Math.floor(ms.length / 2)]!;
-    process.stdout.write(
-      `heartbeat p50 ${p50.toFixed(1)} ms, p95 ${ms[Math.floor(ms.length * 0.95)]!.toFixed(1)} ms\n`,
-    );
-    // Includes a full TLS handshake per call; the batch wait itself is a few ms.
-    expect(p50).toBeLessThan(150);
   });
 
   it("answers 409 instance_terminated for a terminated instance", async () => {
