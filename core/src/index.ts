@@ -15,6 +15,7 @@ export { buildCatalog, type Catalog, toolName } from "./catalog/catalog.ts";
 export type { Logger, OpContext, Services } from "./catalog/context.ts";
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
+export * from "./claim/index.ts";
 export * from "./enrollment/index.ts";
 export {
   AppError,

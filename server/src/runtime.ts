@@ -205,6 +205,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           dataDir,
           host: config.HOST,
           port,
+          claimAccountId: seeded.accountId,
         });
         return agentApi;
       },

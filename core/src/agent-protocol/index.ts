@@ -1,6 +1,16 @@
 // @nodepilot/core/agent-protocol: the zod schemas of the agent REST protocol (spec/agent.md),
 // shared by the agent listener and the on-node agent. Imports only zod.
 export {
+  CLAIM_CODE_ALPHABET,
+  CLAIM_CODE_LENGTH,
+  CLAIM_POLL_SECONDS,
+  ClaimClaimed,
+  ClaimCode,
+  ClaimPending,
+  ClaimRequest,
+  ClaimResponse,
+} from "./claim.ts";
+export {
   AgentConfig,
   EnrollIdentity,
   EnrollRequest,

@@ -3,6 +3,7 @@ import type { AnyOperation } from "../catalog/operation.ts";
 import { accountOperations } from "./account.ts";
 import { assignmentOperations } from "./assignment.ts";
 import { bootstrapTokenOperations } from "./bootstrap-token.ts";
+import { unclaimedDeviceOperations } from "./device.ts";
 import { eventOperations } from "./event.ts";
 import { instanceOperations } from "./instance.ts";
 import { moduleOperations } from "./module.ts";
@@ -28,4 +29,5 @@ export const allOperations: readonly AnyOperation[] = [
   ...moduleVersionOperations,
   ...assignmentOperations,
   ...bootstrapTokenOperations,
+  ...unclaimedDeviceOperations,
 ] as unknown as AnyOperation[];

@@ -8,6 +8,7 @@ import { AGENT_API_BASE_PATH, EnrollRequest, RotateRequest } from "@nodepilot/co
 import { Hono } from "hono";
 import { type AgentEnv, agentOf, bindAgent } from "./agent-env.ts";
 import { type BlobStore, parseRange } from "./blob-store.ts";
+import { CLAIM_PATH, mountClaimRoute } from "./claim-route.ts";
 import { ClientAuth } from "./client-auth.ts";
 import { mountHeartbeatRoute } from "./heartbeat-route.ts";
 import type { HeartbeatWriter } from "./heartbeat-writer.ts";
@@ -25,7 +26,7 @@ export const AGENT_CONFIG = {
   trust: { delivery_keys: [], signing_keys: [] },
 } as const;
 
-const UNAUTHENTICATED_PATHS = new Set([`${AGENT_API_BASE_PATH}/enroll`]);
+const UNAUTHENTICATED_PATHS = new Set([`${AGENT_API_BASE_PATH}/enroll`, CLAIM_PATH]);
 
 export interface AgentAppDeps {
   services: Services;
@@ -33,6 +34,8 @@ export interface AgentAppDeps {
   writer: HeartbeatWriter;
   blobs: BlobStore;
   waker: TaskWaker;
+  /** The account that unclaimed boxes polling /claim are recorded in; without one, no claim route. */
+  claimAccountId?: string | undefined;
 }
 
 const issued = (r: EnrollmentResult) => ({
@@ -133,6 +136,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
     return new Response(body, { status: 206, headers });
   });
 
+  if (deps.claimAccountId) mountClaimRoute(api, { services, accountId: deps.claimAccountId });
   mountHeartbeatRoute(api, services, deps.writer);
   mountTaskRoutes(api, services, deps.waker);
   app.route(AGENT_API_BASE_PATH, api);

@@ -20,6 +20,8 @@ export interface AgentListenerOptions {
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
+  /** The account that unclaimed boxes polling /agent/v1/claim are recorded in (none: no claims). */
+  claimAccountId?: string;
 }
 
 export interface AgentListener {
@@ -41,7 +43,14 @@ export async function startAgentListener(opts: AgentListenerOptions): Promise<Ag
   const writer = new HeartbeatWriter(opts.services.database.db, opts.logger);
   const waker = new TaskWaker();
   const blobs = new BlobStore(opts.dataDir);
-  const app = createAgentApp({ services: opts.services, pki: opts.pki, writer, blobs, waker });
+  const app = createAgentApp({
+    services: opts.services,
+    pki: opts.pki,
+    writer,
+    blobs,
+    waker,
+    claimAccountId: opts.claimAccountId,
+  });
   const server = createServer(
     {
       key: tls.keyPem,

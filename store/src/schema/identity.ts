@@ -71,23 +71,38 @@ export const node_certificates = pgTable(
   (t) => [uniqueIndex("node_certificates_one_active").on(t.node_instance_id).where(sql`status = 'active'`)],
 );
 
-export const unclaimed_devices = pgTable("unclaimed_devices", {
-  id: id(),
-  account_id: uuid("account_id")
-    .notNull()
-    .references(() => accounts.id, { onDelete: "cascade" }),
-  claim_code: text("claim_code").notNull().unique(),
-  discovered_mac: text("discovered_mac"),
-  discovered_dmi_uuid: text("discovered_dmi_uuid"),
-  discovered_hostname: text("discovered_hostname"),
-  platform_hint: text("platform_hint"),
-  architecture: text("architecture"),
-  agent_version: text("agent_version"),
-  first_seen_at: ts("first_seen_at").notNull(),
-  last_seen_at: ts("last_seen_at").notNull(),
-  expires_at: ts("expires_at").notNull(),
-  claimed_node_instance_id: uuid("claimed_node_instance_id"),
-});
+// A box running a generic image that asked to be claimed (spec/agent.md §2 source 8). The claim
+// code is what an operator reads off the box's console, so it is a secret: `claim_code` holds its
+// SHA-256 and `claim_code_sealed` the plaintext under the master key, so that every poll shows the
+// same code. The bootstrap token handed out after the claim is kept sealed likewise until it is
+// consumed, so a poll whose reply was lost gets the same token again instead of a second one.
+export const unclaimed_devices = pgTable(
+  "unclaimed_devices",
+  {
+    id: id(),
+    account_id: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    claim_code: text("claim_code").notNull().unique(),
+    claim_code_sealed: text("claim_code_sealed").notNull(),
+    discovered_mac: text("discovered_mac").notNull(),
+    discovered_dmi_uuid: text("discovered_dmi_uuid").notNull(),
+    discovered_hostname: text("discovered_hostname"),
+    platform_hint: text("platform_hint"),
+    architecture: text("architecture"),
+    agent_version: text("agent_version"),
+    first_seen_at: ts("first_seen_at").notNull(),
+    last_seen_at: ts("last_seen_at").notNull(),
+    expires_at: ts("expires_at").notNull(),
+    claimed_node_instance_id: uuid("claimed_node_instance_id").references(() => node_instances.id, {
+      onDelete: "set null",
+    }),
+    bootstrap_token_id: uuid("bootstrap_token_id").references(() => bootstrap_tokens.id, { onDelete: "set null" }),
+    bootstrap_token_sealed: text("bootstrap_token_sealed"),
+    created_at: createdAt(),
+  },
+  (t) => [uniqueIndex("unclaimed_devices_hardware").on(t.account_id, t.discovered_dmi_uuid, t.discovered_mac)],
+);
 
 // Platform-wide key material that is not per account, e.g. the agent listener's TLS server
 // certificate and the CA that signs it (agents trust that CA from their identity bundle).
