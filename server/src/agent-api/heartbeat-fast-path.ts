@@ -7,7 +7,7 @@
 import { type Db, newId } from "@nodepilot/store";
 import { sql } from "drizzle-orm";
 import type { HeartbeatEntry } from "./heartbeat-entry.ts";
-import { type BeatSummary, capabilityNames, revision } from "./heartbeat-sql.ts";
+import { type BeatSummary, capabilityNames, revision, SETTLES, summaryOf } from "./heartbeat-sql.ts";
 
 /** A beat the one-statement path may take: it lists no lease to renew (renewals write task events). */
 export const fastPathEligible = (e: HeartbeatEntry): boolean => (e.body.active_leases ?? []).length === 0;
@@ -58,7 +58,10 @@ export async function writeSteadyBeats(db: Db, entries: readonly HeartbeatEntry[
         mount_mode = COALESCE(v.mount_mode, n.mount_mode)
       FROM v JOIN locked l ON l.id = v.id
       WHERE n.id = v.id AND n.account_id = v.account_id
-        AND n.status NOT IN ('terminated', 'provisioning', 'starting', 'rebooting', 'error')
+        AND n.status NOT IN (${sql.join(
+          ["terminated", ...SETTLES].map((st) => sql`${st}`),
+          sql`, `,
+        )})
         AND n.last_heartbeat_at IS NOT NULL
         AND (n.boot_id IS NULL OR n.boot_id = v.boot_id)
       RETURNING n.id, n.account_id, n.node_id, v.now
@@ -75,20 +78,7 @@ export async function writeSteadyBeats(db: Db, entries: readonly HeartbeatEntry[
       RETURNING 1
     ),
     -- obs runs to completion though nothing reads it (data-modifying CTEs always do).
-    live AS (
-      SELECT n.node_id, count(*)::int AS n FROM node_instances n
-      WHERE n.node_id IN (SELECT node_id FROM upd) AND n.status <> 'terminated' GROUP BY n.node_id
-    )
-    SELECT u.id::text AS instance_id, u.node_id::text AS node_id,
-      (SELECT count(*)::int FROM tasks t
-        WHERE t.account_id = u.account_id AND t.status = 'pending' AND t.executor = 'agent'
-          AND t.available_at <= u.now
-          AND ((t.subject_type = 'node_instance' AND t.subject_id = u.id)
-            OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = u.node_id))
-      ) AS pending,
-      (SELECT count(*)::text || ':' || coalesce(sum(a.version), 0)::text || ':' || coalesce(max(a.updated_at)::text, '')
-        FROM node_module_assignments a WHERE a.node_id = u.node_id) AS revision_source
-    FROM upd u LEFT JOIN live l ON l.node_id = u.node_id`);
+    ${summaryOf(sql`upd`)}`);
   for (const row of res.rows as {
     instance_id: string;
     node_id: string;

@@ -7,7 +7,7 @@ import type { EventOrigin } from "@nodepilot/core";
 import { AppError, renewTask, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import { module_digest_observations, node_instances, type Tx, tasks } from "@nodepilot/store";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { HeartbeatEntry } from "./heartbeat-entry.ts";
 
 /** The names of the capabilities a beat reports as present, sorted (the column is a text[]). */
@@ -52,7 +52,7 @@ export async function lockBatch(tx: Tx, entries: readonly HeartbeatEntry[]): Pro
 }
 
 // A heartbeat proves the agent is up; from these states the finalizer moves the instance to running.
-const SETTLES = new Set(["provisioning", "starting", "rebooting", "error"]);
+export const SETTLES: ReadonlySet<string> = new Set(["provisioning", "starting", "rebooting", "error"]);
 
 export const heartbeatCandidates = {
   refusal(entry: HeartbeatEntry, row: BatchRow | undefined): AppError | undefined {
@@ -190,21 +190,8 @@ export async function batchSummaries(
     (i) => sql`(${i.accountId}::uuid, ${i.instanceId}::uuid, ${i.nodeId}::uuid, ${i.now}::timestamptz)`,
   );
   const res = await tx.execute(sql`
-    WITH b(account_id, instance_id, node_id, now) AS (VALUES ${sql.join(values, sql`, `)}),
-    live AS (
-      SELECT n.node_id, count(*)::int AS n FROM node_instances n
-      WHERE n.node_id IN (SELECT node_id FROM b) AND n.status <> 'terminated' GROUP BY n.node_id
-    )
-    SELECT b.instance_id::text AS instance_id,
-      (SELECT count(*)::int FROM tasks t
-        WHERE t.account_id = b.account_id AND t.status = 'pending' AND t.executor = 'agent'
-          AND t.available_at <= b.now
-          AND ((t.subject_type = 'node_instance' AND t.subject_id = b.instance_id)
-            OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = b.node_id))
-      ) AS pending,
-      (SELECT count(*)::text || ':' || coalesce(sum(a.version), 0)::text || ':' || coalesce(max(a.updated_at)::text, '')
-        FROM node_module_assignments a WHERE a.node_id = b.node_id) AS revision_source
-    FROM b LEFT JOIN live l ON l.node_id = b.node_id`);
+    WITH b(account_id, id, node_id, now) AS (VALUES ${sql.join(values, sql`, `)}),
+    ${summaryOf(sql`b`)}`);
   for (const row of res.rows as { instance_id: string; pending: number; revision_source: string | null }[]) {
     out.set(row.instance_id, {
       pending: Number(row.pending),
@@ -220,3 +207,25 @@ export const revision = (source: string | null): string =>
     .update(source ?? "")
     .digest("hex")
     .slice(0, 16);
+
+/**
+ * The tail of a statement that answers beats: given a CTE `source(account_id, id, node_id, now)` of
+ * instances, a `live` CTE and the SELECT of each instance's pending agent tasks (its own, and its
+ * node's when it is the node's only live instance) and the source of its assignments revision.
+ */
+export function summaryOf(source: SQL): SQL {
+  return sql`live AS (
+      SELECT n.node_id, count(*)::int AS n FROM node_instances n
+      WHERE n.node_id IN (SELECT node_id FROM ${source}) AND n.status <> 'terminated' GROUP BY n.node_id
+    )
+    SELECT u.id::text AS instance_id, u.node_id::text AS node_id,
+      (SELECT count(*)::int FROM tasks t
+        WHERE t.account_id = u.account_id AND t.status = 'pending' AND t.executor = 'agent'
+          AND t.available_at <= u.now
+          AND ((t.subject_type = 'node_instance' AND t.subject_id = u.id)
+            OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = u.node_id))
+      ) AS pending,
+      (SELECT count(*)::text || ':' || coalesce(sum(a.version), 0)::text || ':' || coalesce(max(a.updated_at)::text, '')
+        FROM node_module_assignments a WHERE a.node_id = u.node_id) AS revision_source
+    FROM ${source} u LEFT JOIN live l ON l.node_id = u.node_id`;
+}
