@@ -3,6 +3,7 @@
 import { benchAgentHeartbeats } from "./agent.bench.ts";
 import { openBackend } from "./backends.ts";
 import { benchFleetCore } from "./fleet-core.bench.ts";
+import { benchLeases } from "./lease.bench.ts";
 import { type Row, renderTable } from "./stats.ts";
 
 async function main() {
@@ -24,6 +25,7 @@ async function main() {
         })),
       );
       rows.push(...(await benchAgentHeartbeats(backend, { agents: quick ? 16 : 64, seconds: quick ? 2 : 4 })));
+      rows.push(...(await benchLeases(backend, { tasks: quick ? 200 : 1000, clients: 8 })));
     } finally {
       await backend.close();
     }
