@@ -1,31 +1,20 @@
 // seedDemo over a real runtime: it needs the agent listener, creates the demo fleet once, and a
 // second run adds nothing.
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { node_instances, nodes, tasks } from "@nodepilot/store";
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killSandboxes } from "../e2e/kill-sandboxes.ts";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { DEMO_NODES, seedDemo } from "./seed-demo.ts";
 
 let fleet: TestFleet;
 const db = () => fleet.runtime.database.db;
-const instancesDir = () => join(fleet.runtime.config.NODEPILOT_DATA_DIR, "instances");
 
 beforeAll(async () => {
   fleet = await createTestFleet();
 });
 
 afterAll(async () => {
-  // The demo's agents are real processes: none may outlive the suite.
-  let dirs: string[] = [];
-  try {
-    dirs = readdirSync(instancesDir()).filter((d) => d.startsWith("local-"));
-  } catch {
-    // No sandbox was created.
-  }
-  await killSandboxes(dirs.map((d) => join(instancesDir(), d)));
+  // The demo's agents are real processes: closing the fleet kills them.
   await fleet?.close();
 });
 

@@ -1,14 +1,13 @@
 // End to end through the REST API: a local instance runs the real on-node agent, which enrolls with
 // the bootstrap token provisioning wrote into its sandbox, heartbeats the instance to running, leases
 // and executes a collect_facts task, and dies with the instance on terminate.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { hashBootstrapToken, sandboxPids } from "@nodepilot/core";
 import { bootstrap_tokens, node_certificates, tasks } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
-import { killSandboxes } from "./kill-sandboxes.ts";
 
 // A loaded 2-core machine: the agent starts twice through tsx (enroll, then run) before it beats.
 const WAIT_MS = 60_000;
@@ -64,10 +63,7 @@ beforeAll(async () => {
 }, WAIT_MS);
 
 afterAll(async () => {
-  // Whatever a failed test left behind: no agent may outlive the suite (instances outlive runtimes).
-  const root = join(fleet.runtime.config.NODEPILOT_DATA_DIR, "instances");
-  const dirs = existsSync(root) ? readdirSync(root).filter((d) => d.startsWith("local-")) : [];
-  await killSandboxes(dirs.map((d) => join(root, d)));
+  // Closing the fleet kills whatever agent a failed test left behind.
   await fleet?.close();
 });
 

@@ -10,6 +10,7 @@ import { node_platforms, node_templates, users } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../config.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
+import { killSandboxes } from "./kill-sandboxes.ts";
 
 export interface ApiResult<T = any> {
   status: number;
@@ -27,6 +28,7 @@ export interface TestFleet {
   ): Promise<ApiResult<T>>;
   /** A node template on the account's seeded platform, inserted directly; returns its id. */
   createTemplate(name: string): Promise<string>;
+  /** Stops the runtime, kills every local instance it created (supervisor, workload and whatever that started) and removes the data directory. */
   close(): Promise<void>;
 }
 
@@ -136,8 +138,13 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
       return t!.id;
     },
     async close() {
-      await runtime.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      try {
+        await runtime.stop();
+      } finally {
+        // Local instances outlive their runtime by design; a test's must not outlive the test.
+        await killSandboxes(join(dataDir, "instances"));
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     },
   };
 }
