@@ -204,7 +204,7 @@ function positiveInt(v: string, flag: string): number {
 
 async function discover(values: Values, io: CliIo) {
   const source = values.source as SourceName | undefined;
-  const known = ["cmdline", "fw_cfg", "aws", "gcp", "azure", "digitalocean", "files"];
+  const known = ["cmdline", "fw_cfg", "aws", "gcp", "azure", "digitalocean", "files", "claim"];
   if (source && !known.includes(source)) throw new UsageError(`--source must be one of ${known.join(", ")}`);
   const identityFile = values["identity-file"] ?? io.env.NODEPILOT_IDENTITY_FILE;
   const opts: DiscoveryOptions = {
@@ -213,6 +213,13 @@ async function discover(values: Values, io: CliIo) {
     ...(values["sysfs-root"] ? { sysfsRoot: values["sysfs-root"] } : {}),
     ...(values["metadata-url"] ? { metadataBaseUrl: values["metadata-url"] } : {}),
     ...(source ? { only: source } : {}),
+    // Source 8 reads the box's MAC and DMI UUID under --sysfs-root; NODEPILOT_CLAIM_CONSOLE moves
+    // (or, empty, silences) the console copy of the claim code, which always goes to stderr.
+    claim: {
+      ...(values["sysfs-root"] ? { sysfsRoot: values["sysfs-root"] } : {}),
+      ...(io.env.NODEPILOT_CLAIM_CONSOLE === undefined ? {} : { consolePath: io.env.NODEPILOT_CLAIM_CONSOLE || null }),
+      log: (line) => io.stderr(`${line}\n`),
+    },
   };
   return resolveIdentity(opts);
 }

@@ -4,6 +4,7 @@
 import { X509Certificate } from "node:crypto";
 import { IdentityRecord } from "@nodepilot/core/agent-protocol";
 import { agentArchitecture } from "../version.ts";
+import { type ClaimBasis, type ClaimOptions, claimIdentity } from "./claim.ts";
 import { awsSource, azureSource, digitalOceanSource, gcpSource } from "./cloud.ts";
 import { cmdlineSource, DEFAULT_CMDLINE_PATH } from "./cmdline.ts";
 import { filesSource } from "./files.ts";
@@ -36,6 +37,8 @@ export interface DiscoveryOptions {
   only?: SourceName;
   deadlineMs?: number;
   now?: () => Date;
+  /** Source 8 (claim) settings, or false to never claim. */
+  claim?: ClaimOptions | false;
 }
 
 /** No-network sources first, then the cloud probes, then files (spec/agent.md §2 order). */
@@ -80,8 +83,11 @@ export async function resolveIdentity(
 ): Promise<{ record: IdentityRecord; reports: SourceReport[] }> {
   const deadline = AbortSignal.timeout(opts.deadlineMs ?? DISCOVERY_DEADLINE_MS);
   const reports: SourceReport[] = [];
+  let claimBasis: ClaimBasis | undefined;
   for (const source of sources) {
-    if (opts.only && source.name !== opts.only) continue;
+    // `--source claim` still reads the identity files: they say where to claim from.
+    const onlyForClaim = opts.only === "claim" && source.name === "files";
+    if (opts.only && source.name !== opts.only && !onlyForClaim) continue;
     if (deadline.aborted) {
       reports.push({ source: source.name, status: "skipped", detail: "discovery deadline passed" });
       continue;
@@ -93,6 +99,11 @@ export async function resolveIdentity(
     }
     if (outcome.status === "error") {
       reports.push({ source: source.name, status: "error", detail: outcome.error });
+      continue;
+    }
+    claimBasis ??= source.name === "files" ? claimBasisOf(outcome.fields) : undefined;
+    if (onlyForClaim) {
+      reports.push({ source: source.name, status: "skipped", detail: "read only for where to claim from" });
       continue;
     }
     const why = missingFields(outcome.fields);
@@ -121,7 +132,46 @@ export async function resolveIdentity(
     reports.push({ source: source.name, status: "won", detail: "identity complete" });
     return { record: parsed.data, reports };
   }
+  if (opts.claim !== false && (claimBasis || opts.only === "claim")) {
+    return { record: await claim(claimBasis, opts, reports), reports };
+  }
   throw new IdentityUnresolvedError(reports);
+}
+
+/** A file with SERVER and a usable CA but neither ID nor KEY: a generic image (source 8). */
+function claimBasisOf(fields: IdentityFields): ClaimBasis | undefined {
+  if (fields.instance_id || fields.bootstrap_token || !fields.platform_url || !fields.ca_pem) return undefined;
+  if (missingFields({ ...fields, instance_id: "claim" })) return undefined;
+  return { platform_url: fields.platform_url, ca_pem: fields.ca_pem };
+}
+
+/** Source 8 runs after the others and outside their deadline: it waits for a human. */
+async function claim(
+  basis: ClaimBasis | undefined,
+  opts: DiscoveryOptions,
+  reports: SourceReport[],
+): Promise<IdentityRecord> {
+  if (!basis) {
+    reports.push({ source: "claim", status: "absent", detail: "no identity file gave SERVER and a CA without ID/KEY" });
+    throw new IdentityUnresolvedError(reports);
+  }
+  try {
+    const claimed = await claimIdentity(basis, opts.claim || {});
+    const record = IdentityRecord.parse({
+      instance_id: claimed.instance_id,
+      bootstrap_token: claimed.bootstrap_token,
+      platform_url: claimed.platform_url,
+      ca_bundle_pem: claimed.ca_pem,
+      architecture: agentArchitecture(),
+      source: "claim",
+      discovered_at: (opts.now?.() ?? new Date()).toISOString(),
+    });
+    reports.push({ source: "claim", status: "won", detail: `claimed as instance ${record.instance_id}` });
+    return record;
+  } catch (err) {
+    reports.push({ source: "claim", status: "error", detail: (err as Error).message });
+    throw new IdentityUnresolvedError(reports);
+  }
 }
 
 /** The record for display: the token is shown only as its length (`identity` command). */

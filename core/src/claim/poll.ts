@@ -33,6 +33,8 @@ export interface ClaimPollInput {
   sourceIp: string | null;
   now: Date;
   requestId: string | null;
+  /** What pending replies ask for; CLAIM_POLL_SECONDS (30) unless the listener says otherwise. */
+  pollAfterSeconds?: number;
 }
 
 type DeviceRow = typeof unclaimed_devices.$inferSelect;
@@ -52,10 +54,10 @@ function deviceOrigin(accountId: string, actorId: string, input: ClaimPollInput)
   return { principal, source: "agent", correlationId: input.requestId, now: input.now };
 }
 
-const pending = (code: string): ClaimResponse => ({
+const pending = (code: string, input: ClaimPollInput): ClaimResponse => ({
   status: "pending",
   claim_code: code,
-  poll_after_seconds: CLAIM_POLL_SECONDS,
+  poll_after_seconds: input.pollAfterSeconds ?? CLAIM_POLL_SECONDS,
 });
 
 export async function pollClaim(db: Db, secrets: SecretBox, input: ClaimPollInput): Promise<ClaimResponse> {
@@ -85,7 +87,7 @@ export async function pollClaim(db: Db, secrets: SecretBox, input: ClaimPollInpu
       // The bound instance was deleted (the reference was set null): the box is unclaimed again.
       row = await release(tx, secrets, row, input);
     }
-    return pending(secrets.open(row.claim_code_sealed, claimCodeContext(row.id)));
+    return pending(secrets.open(row.claim_code_sealed, claimCodeContext(row.id)), input);
   });
   if (outcome instanceof AppError) throw outcome;
   return outcome;

@@ -36,6 +36,8 @@ export interface AgentAppDeps {
   waker: TaskWaker;
   /** The account that unclaimed boxes polling /claim are recorded in; without one, no claim route. */
   claimAccountId?: string | undefined;
+  /** How long pending claim polls are told to wait (default 30 s). */
+  claimPollSeconds?: number | undefined;
 }
 
 const issued = (r: EnrollmentResult) => ({
@@ -136,7 +138,9 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
     return new Response(body, { status: 206, headers });
   });
 
-  if (deps.claimAccountId) mountClaimRoute(api, { services, accountId: deps.claimAccountId });
+  if (deps.claimAccountId) {
+    mountClaimRoute(api, { services, accountId: deps.claimAccountId, pollAfterSeconds: deps.claimPollSeconds });
+  }
   mountHeartbeatRoute(api, services, deps.writer);
   mountTaskRoutes(api, services, deps.waker);
   app.route(AGENT_API_BASE_PATH, api);

@@ -102,6 +102,14 @@ describe("first contact and pending polls", () => {
     expect(other.body.claim_code).not.toBe(first.body.claim_code);
   });
 
+  it("gives simultaneous first polls of one box one row and one code", async () => {
+    const body = box();
+    const replies = await Promise.all([1, 2, 3, 4].map(() => poll(body)));
+    expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(new Set(replies.map((r) => r.body.claim_code)).size).toBe(1);
+    expect((await deviceRows()).filter((r) => r.discovered_mac === body.mac.toLowerCase())).toHaveLength(1);
+  });
+
   it("refuses a malformed body naming the field and writes nothing", async () => {
     const before = (await deviceRows()).length;
     const bad = await poll({ ...box(), mac: "not-a-mac" });

@@ -18,11 +18,12 @@ export interface ClaimRouteDeps {
   services: Services;
   /** The account unclaimed boxes are recorded in (the runtime's account). */
   accountId: string;
-  limiter?: WindowLimiter;
+  /** poll_after_seconds of pending replies (default 30). */
+  pollAfterSeconds?: number | undefined;
 }
 
 export function mountClaimRoute(api: Hono<AgentEnv>, deps: ClaimRouteDeps): void {
-  const limiter = deps.limiter ?? new WindowLimiter(CLAIM_POLLS_PER_MINUTE, 60_000);
+  const limiter = new WindowLimiter(CLAIM_POLLS_PER_MINUTE, 60_000);
   api.post("/claim", async (c) => {
     const ip = c.env?.incoming?.socket.remoteAddress ?? "unknown";
     const wait = limiter.take(ip, Date.now());
@@ -34,6 +35,7 @@ export function mountClaimRoute(api: Hono<AgentEnv>, deps: ClaimRouteDeps): void
       sourceIp: ip,
       now: deps.services.clock(),
       requestId: c.get("requestId"),
+      ...(deps.pollAfterSeconds ? { pollAfterSeconds: deps.pollAfterSeconds } : {}),
     });
     return c.json(reply, 200);
   });

@@ -22,6 +22,8 @@ export interface AgentListenerOptions {
   port: number;
   /** The account that unclaimed boxes polling /agent/v1/claim are recorded in (none: no claims). */
   claimAccountId?: string;
+  /** poll_after_seconds for pending claim polls (default 30; tests shorten it). */
+  claimPollSeconds?: number;
 }
 
 export interface AgentListener {
@@ -50,6 +52,7 @@ export async function startAgentListener(opts: AgentListenerOptions): Promise<Ag
     blobs,
     waker,
     claimAccountId: opts.claimAccountId,
+    claimPollSeconds: opts.claimPollSeconds,
   });
   const server = createServer(
     {

@@ -188,6 +188,14 @@ describe("POST /api/v1/unclaimed_devices/claim", () => {
     expect(got.body.data.token_delivered_at).not.toBeNull();
   });
 
+  it("of simultaneous claims of one code, exactly one wins", async () => {
+    const b = await newBox();
+    const results = await Promise.all([1, 2, 3].map(() => claim({ claim_code: b.code, node_id: nodeId })));
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    const instances = await db().select().from(node_instances).where(eq(node_instances.discovered_mac, b.mac));
+    expect(instances).toHaveLength(1);
+  });
+
   it("replays the first answer for the same idempotency key", async () => {
     const b = await newBox();
     const headers = { "idempotency-key": `claim-${randomUUID()}` };
