@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "./cli.ts";
+import { Outbox } from "./outbox/outbox.ts";
 import { createTestPki } from "./testing/pki-fixture.ts";
 
 const ID = "7f0c8a52-1d0e-4c3a-9b1e-0a2b3c4d5e6f";
@@ -112,5 +113,20 @@ describe("nodepilot-agent CLI", () => {
     expect(JSON.parse(tasks.stdout)).toEqual({ journal: [] });
     expect((await run(["rotate", "--state-dir", dir])).code).toBe(4);
     expect((await run(["fetch-module", "sha256:abc", "--state-dir", dir])).code).toBe(4);
+  });
+
+  it("status shows the outbox depth: queued events plus task reports, and the dropped count", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "np-cli-"));
+    const outbox = await Outbox.open(path.join(dir, "outbox"), { maxEntries: 3 });
+    for (let i = 0; i < 4; i++) await outbox.emit({ kind: "module.fetch_failed", payload: { i } });
+    await outbox.close();
+    const json = await run(["status", "--json", "--state-dir", dir]);
+    // 4 queued over a cap of 3: down to 2, plus the agent.events_dropped notice.
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      outbox_depth: 3,
+      outbox: { events: 3, task_reports: 0, dropped_events: 2 },
+    });
+    const text = await run(["status", "--state-dir", dir]);
+    expect(text.stdout).toMatch(/outbox depth: 3 \(3 events, 0 task reports; 2 events dropped\)/);
   });
 });

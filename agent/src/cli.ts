@@ -12,6 +12,7 @@ import { fetchModule } from "./fetch-module.ts";
 import { attachedModules } from "./handlers/modules.ts";
 import type { SourceName } from "./identity/outcome.ts";
 import { type DiscoveryOptions, IdentityUnresolvedError, redactIdentity, resolveIdentity } from "./identity/resolve.ts";
+import { readOutbox } from "./outbox/segments.ts";
 import { rotateCertificate } from "./run/rotation.ts";
 import { runAgent } from "./run/service.ts";
 import { readOptional } from "./state/atomic.ts";
@@ -285,6 +286,9 @@ async function statusReport(paths: StatePaths) {
   const journal = new TaskJournal(paths.journal);
   const entries = await journal.load();
   const lkg = await readOptional(`${paths.root}/assignment-lkg.json`);
+  // Read-only: a running service owns the outbox, status only looks.
+  const outbox = await readOutbox(paths.outbox);
+  const reports = entries.filter((e) => e.phase === "reporting").length;
   return {
     state_dir: paths.root,
     enrolled: pki !== null,
@@ -299,7 +303,8 @@ async function statusReport(paths: StatePaths) {
     modules: { attached: await attachedModules(paths.modules), available: [], failed: [] },
     lkg: { present: lkg !== null },
     journal_entries: entries.length,
-    outbox_depth: entries.filter((e) => e.phase === "reporting").length,
+    outbox_depth: outbox.entries.length + reports,
+    outbox: { events: outbox.entries.length, task_reports: reports, dropped_events: outbox.counters.dropped },
   };
 }
 
@@ -315,7 +320,7 @@ function renderStatus(s: Awaited<ReturnType<typeof statusReport>>): string {
     );
   }
   lines.push(
-    `modules attached: ${s.modules.attached.length}; lkg: ${s.lkg.present ? "present" : "none"}; outbox depth: ${s.outbox_depth}`,
+    `modules attached: ${s.modules.attached.length}; lkg: ${s.lkg.present ? "present" : "none"}; outbox depth: ${s.outbox_depth} (${s.outbox.events} events, ${s.outbox.task_reports} task reports; ${s.outbox.dropped_events} events dropped)`,
   );
   return lines.join("\n");
 }

@@ -6,6 +6,7 @@ export { enroll } from "./enroll.ts";
 export { EXIT, ExitError } from "./exit-codes.ts";
 export { defaultHandlers, HandlerError, type TaskHandler } from "./handlers/index.ts";
 export * from "./identity/index.ts";
+export * from "./outbox/index.ts";
 export { runAgent } from "./run/service.ts";
 export { TaskLoop } from "./run/task-loop.ts";
 export * from "./state/index.ts";

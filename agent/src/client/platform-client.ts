@@ -5,6 +5,8 @@ import {
   CompleteResponse,
   EnrollRequest,
   EnrollResponse,
+  EventsRequest,
+  EventsResponse,
   FailRequest,
   FailResponse,
   HeartbeatRequest,
@@ -82,6 +84,11 @@ export class PlatformClient {
   async fail(taskId: string, body: In<typeof FailRequest>, signal?: AbortSignal) {
     return (await this.post(`/tasks/${encodeURIComponent(taskId)}/fail`, FailRequest, body, FailResponse, { signal }))
       .data;
+  }
+
+  /** Replays outbox events (spec/agent.md §10); the server deduplicates on each event's id. */
+  async postEvents(body: In<typeof EventsRequest>, signal?: AbortSignal): Promise<z.infer<typeof EventsResponse>> {
+    return (await this.post("/events", EventsRequest, body, EventsResponse, { signal })).data;
   }
 
   async getTask(taskId: string, signal?: AbortSignal) {

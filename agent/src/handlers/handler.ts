@@ -2,6 +2,7 @@
 // its parsed payload, an abort signal tied to the lease and a throttled progress callback, and
 // returns a result or throws a HandlerError saying whether a retry could help.
 import type { z } from "zod";
+import type { AgentEventSink } from "../outbox/outbox.ts";
 import type { StatePaths } from "../state/state-dir.ts";
 
 export interface HandlerContext<P> {
@@ -10,6 +11,8 @@ export interface HandlerContext<P> {
   progress(percent: number, message?: string): void;
   paths: StatePaths;
   taskId: string;
+  /** Where a handler reports what it saw (module.fetch_failed, module.verify_failed, …) via the outbox. */
+  events?: AgentEventSink;
 }
 
 export interface TaskHandler<P = unknown> {

@@ -39,6 +39,19 @@ describe("heartbeatBody", () => {
     const unknown = await heartbeatBody({ seq: 0, bootId: "b", stateDir: dir, activeLeases: [] });
     expect("booted_image_git_sha" in unknown).toBe(false);
   });
+
+  it("carries the outbox depth and the dropped-events count", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "np-hb-"));
+    const body = await heartbeatBody({
+      seq: 1,
+      bootId: "b",
+      stateDir: dir,
+      activeLeases: [],
+      outboxDepth: 12,
+      droppedEvents: 3,
+    });
+    expect(HeartbeatRequest.parse(body)).toMatchObject({ outbox_depth: 12, dropped_events: 3 });
+  });
 });
 
 describe("readBootId", () => {

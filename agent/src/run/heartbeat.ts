@@ -17,6 +17,9 @@ export interface HeartbeatInputs {
   stateDir: string;
   bootedImageGitSha?: string;
   activeLeases: { task_id: string; lease_id: string; progress?: number }[];
+  /** Events and task reports waiting for delivery (spec/agent.md §10). */
+  outboxDepth?: number;
+  droppedEvents?: number;
 }
 
 export async function heartbeatBody(input: HeartbeatInputs): Promise<HeartbeatRequest> {
@@ -34,5 +37,7 @@ export async function heartbeatBody(input: HeartbeatInputs): Promise<HeartbeatRe
     ...(fs ? { persist_free_kb: Math.floor((fs.bavail * fs.bsize) / 1024) } : {}),
     ...(input.bootedImageGitSha ? { booted_image_git_sha: input.bootedImageGitSha } : {}),
     active_leases: input.activeLeases.slice(0, 64),
+    ...(input.outboxDepth === undefined ? {} : { outbox_depth: input.outboxDepth }),
+    ...(input.droppedEvents === undefined ? {} : { dropped_events: input.droppedEvents }),
   };
 }

@@ -1,15 +1,18 @@
-// `nodepilot-agent run` (spec/agent.md §5–§7, §10): heartbeat, task loop and rotation over one
-// mTLS client. Loops report failures through one error hook and retry with jittered backoff;
-// they never exit on their own. The process ends on SIGTERM (drain, exit 0), on a genuine 401
-// with an expired certificate (exit 4), or idles when the instance is terminated.
+// `nodepilot-agent run` (spec/agent.md §5–§7, §10): heartbeat, task loop, rotation and the
+// event outbox's delivery over one mTLS client. Loops report failures through one error hook and
+// retry with jittered backoff; they never exit on their own. The process ends on SIGTERM (drain,
+// flush the outbox, exit 0), on a genuine 401 with an expired certificate (exit 4), or idles when
+// the instance is terminated.
 import { AgentConfig } from "@nodepilot/core/agent-protocol";
-import { nextDelay } from "../client/backoff.ts";
+import { nextDelay, ROTATION_BACKOFF } from "../client/backoff.ts";
 import { PlatformProblemError } from "../client/errors.ts";
 import { PlatformClient } from "../client/platform-client.ts";
 import { abortableSleep } from "../client/retry.ts";
 import { EXIT, ExitError } from "../exit-codes.ts";
 import { defaultHandlers, performReboot, type RebootPlan } from "../handlers/index.ts";
 import { bootedImageGitSha } from "../identity/cmdline.ts";
+import { OutboxFlusher } from "../outbox/flusher.ts";
+import { Outbox } from "../outbox/outbox.ts";
 import { readOptional } from "../state/atomic.ts";
 import { TaskJournal } from "../state/journal.ts";
 import { certificateState, readPki, rotationDue } from "../state/pki.ts";
@@ -17,11 +20,13 @@ import type { StatePaths } from "../state/state-dir.ts";
 import { AGENT_VERSION } from "../version.ts";
 import { readBootId } from "./boot-id.ts";
 import { heartbeatBody, heartbeatDelay } from "./heartbeat.ts";
-import { rotateCertificate } from "./rotation.ts";
+import { rotateCertificate, rotationFailingEvent } from "./rotation.ts";
 import { TaskLoop } from "./task-loop.ts";
 
 const ROTATION_CHECK_MS = 6 * 3600_000;
 const IDLE_POLL_MS = 5_000;
+/** SIGTERM flushes the outbox (§10) for at most this long before exiting. */
+const FINAL_FLUSH_MS = 10_000;
 
 export interface RunOptions {
   paths: StatePaths;
@@ -67,6 +72,13 @@ export async function runAgent(opts: RunOptions): Promise<number> {
 
   const journal = new TaskJournal(opts.paths.journal);
   await journal.load();
+  const outbox = await Outbox.open(opts.paths.outbox, { log });
+  const events = new OutboxFlusher({
+    outbox,
+    send: (batch, sig) => client.postEvents({ events: batch }, sig),
+    log,
+    rng,
+  });
   let wake: (() => void) | null = null;
   const tasks = new TaskLoop({
     client,
@@ -74,6 +86,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     paths: opts.paths,
     maxConcurrent: opts.maxConcurrentTasks ?? config?.max_concurrent_tasks ?? 4,
     log,
+    events,
     handlers: defaultHandlers({ currentBootId: () => bootId, onRebootRequested: (id) => (rebootPending = id) }),
     onReported: (entry) => {
       if (entry.command === "reboot" && rebootPending === entry.task_id) {
@@ -115,10 +128,15 @@ export async function runAgent(opts: RunOptions): Promise<number> {
           bootId,
           stateDir: opts.paths.root,
           activeLeases: tasks.activeLeases(),
+          outboxDepth: outbox.depth + tasks.pendingReports(),
+          droppedEvents: outbox.dropped,
           ...(imageSha ? { bootedImageGitSha: imageSha } : {}),
         });
         const reply = await client.heartbeat(body, signal);
         failures = 0;
+        // The platform is reachable: queued events and reports go now instead of after a backoff.
+        if (outbox.depth > 0) events.reconnected();
+        if (tasks.pendingReports() > 0) wake?.();
         interval = reply.next_heartbeat_seconds;
         delay = heartbeatDelay(interval, rng);
         tasks.loseLeases(reply.lost_leases.map((l) => l.task_id));
@@ -152,30 +170,58 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         });
       } catch (err) {
         onError("tasks", err);
-        await abortableSleep(nextDelay(failures++, rng), signal).catch(() => undefined);
+        // A heartbeat that gets through ends the backoff early, so waiting reports are resent.
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, nextDelay(failures++, rng));
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
       }
       if (signal.aborted) break;
     }
   };
 
   let rotating = false;
-  const rotate = async (force: boolean) => {
-    if (rotating || !pki) return;
-    if (!force && !rotationDue(certificateState(pki.certPem, new Date()))) return;
+  let failingReportedAt: number | null = null;
+  /** False when a due rotation failed (the loop then retries with backoff). */
+  const rotate = async (force: boolean): Promise<boolean> => {
+    if (rotating || !pki) return true;
+    if (!force && !rotationDue(certificateState(pki.certPem, new Date()))) return true;
     rotating = true;
     try {
       pki = await rotateCertificate(client, opts.paths, pki);
+      failingReportedAt = null;
       log(`certificate rotated: ${pki.meta.certificate_id} until ${pki.meta.not_after}`);
+      return true;
     } catch (err) {
       onError("rotate", err);
+      const now = Date.now();
+      const event = rotationFailingEvent(
+        certificateState(pki.certPem, new Date(now)),
+        pki.meta.certificate_id,
+        err,
+        failingReportedAt,
+        now,
+      );
+      if (event) {
+        failingReportedAt = now;
+        await events.emit(event).catch((e) => log(`outbox: ${(e as Error).message}`));
+      }
+      return false;
     } finally {
       rotating = false;
     }
   };
   const rotationLoop = async () => {
+    let failures = 0;
     while (!signal.aborted) {
-      await rotate(false);
-      await abortableSleep(ROTATION_CHECK_MS, signal).catch(() => undefined);
+      let delay = ROTATION_CHECK_MS;
+      if (await rotate(false)) failures = 0;
+      // Failures retry with backoff from 1 min up to 1 h (§7).
+      else delay = nextDelay(failures++, rng, undefined, ROTATION_BACKOFF);
+      await abortableSleep(delay, signal).catch(() => undefined);
     }
   };
 
@@ -186,10 +232,22 @@ export async function runAgent(opts: RunOptions): Promise<number> {
   };
   process.once("SIGTERM", onTerm);
   try {
-    await Promise.all([heartbeatLoop(), taskLoop(), rotationLoop()]);
+    await Promise.all([
+      heartbeatLoop(),
+      taskLoop(),
+      rotationLoop(),
+      events.run(signal, (err) => onError("outbox", err)),
+    ]);
     await tasks.drain(30_000);
+    // Flush the outbox before exiting (§10); what does not get through stays queued for next time.
+    if (outbox.depth > 0 && exitCode === EXIT.ok) {
+      await events
+        .drain(AbortSignal.timeout(FINAL_FLUSH_MS))
+        .catch((err) => log(`outbox: ${outbox.depth} event(s) kept for the next start: ${(err as Error).message}`));
+    }
   } finally {
     process.off("SIGTERM", onTerm);
+    await outbox.close();
     client.close();
   }
   return exitCode;

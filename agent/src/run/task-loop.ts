@@ -6,6 +6,7 @@ import type { LeasedTask } from "@nodepilot/core/agent-protocol";
 import { PlatformProblemError } from "../client/errors.ts";
 import type { PlatformClient } from "../client/platform-client.ts";
 import { HandlerError, type TaskHandler } from "../handlers/handler.ts";
+import type { AgentEventSink } from "../outbox/outbox.ts";
 import type { JournalEntry, JournalOutcome, TaskJournal } from "../state/journal.ts";
 import { planRecovery } from "../state/recovery.ts";
 import type { StatePaths } from "../state/state-dir.ts";
@@ -17,6 +18,8 @@ export interface TaskLoopOptions {
   paths: StatePaths;
   maxConcurrent: number;
   log: (msg: string) => void;
+  /** Handed to handlers so what they notice reaches the platform through the outbox. */
+  events?: AgentEventSink;
   now?: () => number;
   /** Called after a task's report was accepted (reboot restarts after its deferred report). */
   onReported?: (entry: JournalEntry, status: string) => void;
@@ -49,13 +52,27 @@ export class TaskLoop {
     return Math.max(0, this.opts.maxConcurrent - this.running.size);
   }
 
-  /** For the heartbeat's `active_leases` (the second renewal path). */
+  /**
+   * For the heartbeat's `active_leases` (the second renewal path). Reports waiting for the platform
+   * are listed too: their lease must outlive an outage shorter than the TTL, or the report that
+   * finally gets through is refused as lease_lost.
+   */
   activeLeases(): { task_id: string; lease_id: string; progress?: number }[] {
-    return [...this.running.values()].map((r) => ({
+    const running = [...this.running.values()].map((r) => ({
       task_id: r.entry.task_id,
       lease_id: r.entry.lease_id,
       ...(r.progress !== undefined ? { progress: r.progress } : {}),
     }));
+    const waiting = this.opts.journal
+      .list()
+      .filter((e) => e.phase === "reporting" && !this.running.has(e.task_id))
+      .map((e) => ({ task_id: e.task_id, lease_id: e.lease_id }));
+    return [...running, ...waiting];
+  }
+
+  /** Outcomes journalled but not yet acknowledged: the task reports in the outbox depth. */
+  pendingReports(): number {
+    return this.opts.journal.list().filter((e) => e.phase === "reporting").length;
   }
 
   /** The heartbeat said these leases are gone: abort their handlers, never report. */
@@ -218,6 +235,7 @@ export class TaskLoop {
         signal: controller.signal,
         paths: this.opts.paths,
         taskId: entry.task_id,
+        ...(this.opts.events ? { events: this.opts.events } : {}),
         progress: (n) => {
           // Throttled to one update a second; the value rides on the next renewal.
           if (this.now - lastProgress < 1000) return;

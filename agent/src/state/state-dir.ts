@@ -20,6 +20,7 @@ export interface StatePaths {
   caBundle: string;
   pkiMeta: string;
   journal: string;
+  outbox: string;
   config: string;
   bootIdFallback: string;
   scriptsAllow: string;
@@ -39,6 +40,8 @@ export function statePaths(root: string): StatePaths {
     caBundle: path.join(pki, "ca-bundle.crt"),
     pkiMeta: path.join(pki, "meta.json"),
     journal: path.join(root, "tasks-state.json"),
+    // Events waiting for delivery (§10); task reports wait in the journal.
+    outbox: path.join(root, "outbox"),
     // The agent config from the last enroll/rotate reply (intervals, lease TTL, concurrency).
     config: path.join(root, "config.json"),
     bootIdFallback: path.join(root, "boot_id"),

@@ -21,6 +21,18 @@ export {
   TrustKey,
 } from "./enroll.ts";
 export {
+  AGENT_EVENT_KINDS,
+  AGENT_EVENT_PAYLOAD_MAX_BYTES,
+  AGENT_EVENT_SEVERITIES,
+  AGENT_EVENTS_MAX_BATCH,
+  AGENT_EVENTS_MAX_BYTES,
+  AgentEvent,
+  type AgentEventKind,
+  type AgentEventSeverity,
+  EventsRequest,
+  EventsResponse,
+} from "./events.ts";
+export {
   CAPABILITY_NAMES,
   HEARTBEAT_ACTIONS,
   HEARTBEAT_MAX_BYTES,

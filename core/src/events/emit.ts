@@ -11,6 +11,8 @@ export type Severity = "low" | "medium" | "high" | "critical";
 const KIND = /^[a-z_]+(\.[a-z_]+)+$/;
 
 export interface EventInput {
+  /** Set only when the event carries an id minted elsewhere (an agent's outbox event). */
+  id?: string;
   kind: string;
   severity?: Severity;
   payload?: Record<string, unknown>;
@@ -23,6 +25,10 @@ export interface EventInput {
   task_id?: string | null;
   certificate_id?: string | null;
   instance_pool_id?: string | null;
+  /** Overrides the origin's correlation id (agent events carry their own). */
+  correlation_id?: string | null;
+  /** When it happened, if not now (agent events replayed from an outbox). */
+  emitted_at?: Date;
 }
 
 export interface EventOrigin {
@@ -33,12 +39,13 @@ export interface EventOrigin {
 }
 
 const row = (origin: EventOrigin, seq: number, input: EventInput) => ({
+  ...(input.id === undefined ? {} : { id: input.id }),
   account_id: origin.principal.accountId,
   seq,
   kind: input.kind,
   severity: input.severity ?? "low",
   payload: input.payload ?? {},
-  correlation_id: origin.correlationId,
+  correlation_id: input.correlation_id === undefined ? origin.correlationId : input.correlation_id,
   source: origin.source,
   actor_type: origin.principal.actorType,
   actor_id: origin.principal.actorId,
@@ -51,7 +58,7 @@ const row = (origin: EventOrigin, seq: number, input: EventInput) => ({
   task_id: input.task_id ?? null,
   certificate_id: input.certificate_id ?? null,
   instance_pool_id: input.instance_pool_id ?? null,
-  emitted_at: origin.now,
+  emitted_at: input.emitted_at ?? origin.now,
 });
 
 /**

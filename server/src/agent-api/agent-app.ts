@@ -10,6 +10,7 @@ import { type AgentEnv, agentOf, bindAgent } from "./agent-env.ts";
 import { type BlobStore, parseRange } from "./blob-store.ts";
 import { CLAIM_PATH, mountClaimRoute } from "./claim-route.ts";
 import { ClientAuth } from "./client-auth.ts";
+import { mountEventsRoute } from "./events-route.ts";
 import { mountHeartbeatRoute } from "./heartbeat-route.ts";
 import type { HeartbeatWriter } from "./heartbeat-writer.ts";
 import { agentProblem, parseBody, requestIdOf } from "./http.ts";
@@ -143,6 +144,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
   }
   mountHeartbeatRoute(api, services, deps.writer);
   mountTaskRoutes(api, services, deps.waker);
+  mountEventsRoute(api, services);
   app.route(AGENT_API_BASE_PATH, api);
   return app;
 }

@@ -1,6 +1,7 @@
 // Fleet events: the append-only log every transition writes in its own transaction (spec/domain.md §1.8).
 import { bigint, index, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, ts } from "./columns.ts";
+import { node_instances } from "./fleet.ts";
 import { accounts } from "./tenancy.ts";
 
 export const EVENT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
@@ -40,5 +41,29 @@ export const fleet_events = pgTable(
     index("fleet_events_subject").on(t.account_id, t.subject_type, t.subject_id),
     index("fleet_events_correlation").on(t.account_id, t.correlation_id),
     index("fleet_events_kind").on(t.account_id, t.kind),
+  ],
+);
+
+/**
+ * The ids of events agents sent through POST /agent/v1/events (spec/agent.md §10): a replayed
+ * outbox entry finds its id here and is counted as a duplicate instead of written twice. The id is
+ * also the fleet event's id. Kept apart from fleet_events so claiming an id (INSERT … ON CONFLICT
+ * DO NOTHING) happens before a per-account seq is taken, leaving no gaps in seq.
+ */
+export const agent_event_ids = pgTable(
+  "agent_event_ids",
+  {
+    id: uuid("id").primaryKey(),
+    account_id: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    node_instance_id: uuid("node_instance_id")
+      .notNull()
+      .references(() => node_instances.id, { onDelete: "cascade" }),
+    received_at: ts("received_at").notNull(),
+  },
+  (t) => [
+    index("agent_event_ids_account_received").on(t.account_id, t.received_at),
+    index("agent_event_ids_instance").on(t.node_instance_id),
   ],
 );
