@@ -7,8 +7,9 @@ import { join } from "node:path";
 const ALLOWED = {
   store: [],
   core: ["store"],
-  server: ["store", "core", "agent"],
-  bench: ["store", "core", "server", "agent"],
+  sensors: ["store", "core"],
+  server: ["store", "core", "sensors", "agent"],
+  bench: ["store", "core", "sensors", "server", "agent"],
   agent: ["core"],
 };
 

@@ -1,10 +1,13 @@
 // Agent API benchmark: heartbeats/s and p50/p99 of simulated agents (the agent library's mTLS client,
 // one keep-alive connection and one request in flight per agent) against the runtime's agent
 // listener, next to a bare Hono TLS endpoint answering 200 with the same client code and concurrency
-// in the same run. Each side runs for a bounded time, alternating rounds so machine drift hits both.
-import type { PlatformClient } from "@nodepilot/agent";
+// in the same run. The clients run in a separate process (heartbeat-load.ts) so the load generator
+// does not share the server's event loop; rounds alternate so machine drift hits both sides.
+import { type ChildProcess, fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { enrollSimulatedFleet, startBareHeartbeatEndpoint } from "@nodepilot/server";
 import type { Backend } from "./backends.ts";
+import type { StormResult } from "./heartbeat-load.ts";
 import { percentile, type Row } from "./stats.ts";
 
 export interface AgentBenchOptions {
@@ -20,30 +23,25 @@ interface Run {
   errors: number;
 }
 
-async function storm(clients: PlatformClient[], body: (i: number, seq: number) => unknown, seconds: number) {
-  const latencies: number[] = [];
-  let errors = 0;
-  const end = performance.now() + seconds * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    clients.map(async (client, i) => {
-      for (let seq = 0; performance.now() < end; seq++) {
-        const s = performance.now();
-        try {
-          await client.heartbeat(body(i, seq) as Parameters<PlatformClient["heartbeat"]>[0]);
-          latencies.push(performance.now() - s);
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { count: latencies.length, elapsed, latencies, errors };
+const LOAD_SCRIPT = fileURLToPath(new URL("./heartbeat-load.ts", import.meta.url));
+
+/** One message out, one reply in, over the child's IPC channel. */
+function ask<T>(child: ChildProcess, msg: unknown, want: string): Promise<T> {
+  return new Promise((ok, fail) => {
+    const onMessage = (m: { kind: string } & Record<string, unknown>) => {
+      if (m.kind !== want) return;
+      child.off("message", onMessage);
+      child.off("exit", onExit);
+      ok(m as T);
+    };
+    const onExit = (code: number | null) => fail(new Error(`heartbeat load process exited (${code})`));
+    child.on("message", onMessage);
+    child.once("exit", onExit);
+    child.send(msg as never);
+  });
 }
 
-const merge = (runs: Awaited<ReturnType<typeof storm>>[]): Run => {
+const merge = (runs: StormResult[]): Run => {
   const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   return {
     perSecond: all.length / runs.reduce((s, r) => s + r.elapsed, 0),
@@ -62,22 +60,38 @@ export async function benchAgentHeartbeats(backend: Backend, opts: AgentBenchOpt
     enroll: "in_process",
   });
   const bare = await startBareHeartbeatEndpoint(runtime.services);
-  const listenerClients = sim.agents.map((a) => a.connect(sim.listener.url));
-  const bareClients = sim.agents.map((a) => a.connect(bare.url));
-  const body = (i: number, seq: number) => sim.agents[i]?.heartbeatBody(seq);
+  // fork() inherits this process's execArgv, so the child runs TypeScript through the same loader.
+  const child = fork(LOAD_SCRIPT, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const storm = async (url: string, seconds: number) =>
+    (await ask<{ result: StormResult }>(child, { kind: "storm", url, seconds }, "result")).result;
   try {
+    await ask(
+      child,
+      {
+        kind: "setup",
+        caPem: sim.listener.caPem,
+        agents: sim.agents.map((a) => {
+          if (!a.credentials) throw new Error(`sim agent ${a.instanceId} is not enrolled`);
+          return { ...a.credentials, body: a.heartbeatBody(0) };
+        }),
+      },
+      "ready",
+    );
     // Warm-up: TLS handshakes and first-contact transitions are not what we measure.
-    await storm(listenerClients, body, 1);
-    await storm(bareClients, body, 1);
-    const np: Awaited<ReturnType<typeof storm>>[] = [];
-    const base: Awaited<ReturnType<typeof storm>>[] = [];
+    await storm(sim.listener.url, 1);
+    await storm(bare.url, 1);
+    const np: StormResult[] = [];
+    const base: StormResult[] = [];
     for (let round = 0; round < 2; round++) {
-      np.push(await storm(listenerClients, body, opts.seconds));
-      base.push(await storm(bareClients, body, opts.seconds));
+      np.push(await storm(sim.listener.url, opts.seconds));
+      base.push(await storm(bare.url, opts.seconds));
     }
     const a = merge(np);
     const b = merge(base);
-    if (a.errors || b.errors) process.stderr.write(`bench agent: errors listener ${a.errors}, bare ${b.errors}\n`);
+    if (a.errors || b.errors) {
+      const first = [...np, ...base].find((r) => r.firstError)?.firstError;
+      process.stderr.write(`bench agent: errors listener ${a.errors}, bare ${b.errors}; first: ${first}\n`);
+    }
     const label = `bare Hono TLS 200, ${opts.agents} mTLS agents`;
     const row = (metric: string, unit: string, x: number, y: number, better: Row["better"]): Row => ({
       backend: backend.name,
@@ -94,7 +108,11 @@ export async function benchAgentHeartbeats(backend: Backend, opts: AgentBenchOpt
       row("agent heartbeat p99", "ms", a.p99, b.p99, "lower"),
     ];
   } finally {
-    for (const c of [...listenerClients, ...bareClients]) c.close();
+    const exited = new Promise<void>((ok) => child.once("exit", () => ok()));
+    child.send({ kind: "exit" });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+    await exited;
+    clearTimeout(timer);
     await bare.close();
     await sim.cleanup();
   }
