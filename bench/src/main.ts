@@ -25,7 +25,7 @@ async function main() {
         })),
       );
       rows.push(...(await benchAgentHeartbeats(backend, { agents: quick ? 16 : 64, seconds: quick ? 2 : 4 })));
-      rows.push(...(await benchLeases(backend, { tasks: quick ? 200 : 1000, clients: 8 })));
+      rows.push(...(await benchLeases(backend, { tasks: quick ? 100 : 500, clients: 8 })));
     } finally {
       await backend.close();
     }
