@@ -174,7 +174,6 @@ export interface SwitchableListener {
   url: string;
   up(): Promise<void>;
   down(): Promise<void>;
-  readonly isUp: boolean;
 }
 
 export async function switchableListener(fleet: TestFleet): Promise<SwitchableListener> {
@@ -183,9 +182,6 @@ export async function switchableListener(fleet: TestFleet): Promise<SwitchableLi
   let current: AgentListener | undefined;
   return {
     url: `https://127.0.0.1:${port}`,
-    get isUp() {
-      return current !== undefined;
-    },
     async up() {
       current ??= await startAgentListener({
         services,
