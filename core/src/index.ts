@@ -16,6 +16,7 @@ export type { Logger, OpContext, Services } from "./catalog/context.ts";
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
 export * from "./claim/index.ts";
+export * from "./delivery/index.ts";
 export * from "./enrollment/index.ts";
 export {
   AppError,

@@ -1,6 +1,7 @@
 // The agent API as typed calls (spec/agent.md §4–§7), each parsed against the shared protocol
 // schemas on the way out and on the way back.
 import {
+  AssignmentsResponse,
   CompleteRequest,
   CompleteResponse,
   EnrollRequest,
@@ -20,9 +21,14 @@ import {
   StartRequest,
   StartResponse,
   TaskStatusResponse,
+  TrustResponse,
 } from "@nodepilot/core/agent-protocol";
 import type { z } from "zod";
+import { PlatformProblemError } from "./errors.ts";
 import { type CallOptions, PlatformTransport, type TransportOptions } from "./transport.ts";
+
+/** A conditional GET: 304 when `etag` still matches, otherwise the parsed body and its ETag. */
+export type Conditional<T> = { notModified: true } | { notModified: false; etag: string | undefined; data: T };
 
 type In<S extends z.ZodType> = z.input<S>;
 
@@ -95,6 +101,36 @@ export class PlatformClient {
     return (
       await this.transport.call("GET", `/tasks/${encodeURIComponent(taskId)}`, { schema: TaskStatusResponse, signal })
     ).data;
+  }
+
+  /** GET /assignments (spec/agent.md §8), revalidated with the ETag of the copy the agent holds. */
+  assignments(etag?: string, signal?: AbortSignal): Promise<Conditional<AssignmentsResponse>> {
+    return this.conditional("/assignments", AssignmentsResponse, etag, signal);
+  }
+
+  /** GET /trust (spec/agent.md §8), cached by content hash. */
+  trust(etag?: string, signal?: AbortSignal): Promise<Conditional<TrustResponse>> {
+    return this.conditional("/trust", TrustResponse, etag, signal);
+  }
+
+  private async conditional<T>(
+    path: string,
+    schema: z.ZodType<T>,
+    etag: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Conditional<T>> {
+    try {
+      const res = await this.transport.call("GET", path, {
+        schema,
+        ...(signal ? { signal } : {}),
+        ...(etag ? { headers: { "If-None-Match": etag } } : {}),
+      });
+      const tag = res.headers.etag;
+      return { notModified: false, etag: Array.isArray(tag) ? tag[0] : tag, data: res.data };
+    } catch (err) {
+      if (etag && err instanceof PlatformProblemError && err.status === 304) return { notModified: true };
+      throw err;
+    }
   }
 
   close(): void {

@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync } from "node:fs";
+import { chmod, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os, { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { statePaths } from "../state/state-dir.ts";
 import { collectFacts } from "./collect-facts.ts";
 import { HandlerError } from "./handler.ts";
 import { defaultHandlers } from "./index.ts";
+import { attachedModules, ModuleFailure, reconcileModules } from "./modules.ts";
 import { RunScriptPayload, runAllowedScript } from "./run-script.ts";
 
 const tmp = () => mkdtemp(path.join(tmpdir(), "np-handlers-"));
@@ -39,49 +41,72 @@ describe("collect_facts", () => {
 });
 
 describe("sync_modules / apply_config", () => {
-  it("reconciles the real (empty) desired set and says nothing was attached", async () => {
+  it("refuse with a clear error on an agent that never enrolled (no platform to ask)", async () => {
     const paths = statePaths(await tmp());
     const handlers = defaultHandlers({ currentBootId: () => "b", onRebootRequested: () => undefined });
     const ctx = { signal: never, progress: () => undefined, paths, taskId: "t" };
-    expect(await handlers.get("sync_modules")!.run({ ...ctx, payload: {} })).toEqual({
+    for (const command of ["sync_modules", "apply_config"]) {
+      await expect(handlers.get(command)!.run({ ...ctx, payload: {} })).rejects.toMatchObject({
+        code: "not_enrolled",
+        retryable: false,
+      });
+    }
+  });
+});
+
+describe("reconcileModules", () => {
+  const id = (n: number) => `7f0c8a52-1d0e-4c3a-9b1e-0a2b3c4d5e6${n}`;
+  const want = (n: number, digest = "a", services: string | null = null) => ({
+    module_id: id(n),
+    version_id: `v-${n}-${digest}`,
+    digest: `sha256:${digest.repeat(64)}`,
+    services_sha256: services,
+  });
+  /** Stages a file naming the digest; a digest of "f" is refused like a failed verification. */
+  const stage = async (d: { digest: string }, dir: string) => {
+    if (d.digest.endsWith("f".repeat(64))) throw new ModuleFailure("fsverity_failed", "root hash mismatch");
+    await writeFile(path.join(dir, "content"), d.digest);
+    return { name: "m" };
+  };
+  const content = (dir: string, n: number) => readFile(path.join(dir, id(n), "content"), "utf8");
+
+  it("attaches, keeps what is current, reattaches on a services change and detaches the rest", async () => {
+    const dir = path.join(await tmp(), "modules");
+    expect(await reconcileModules(dir, [want(1), want(2)], { stage })).toEqual({
+      attached: [id(1), id(2)],
+      detached: [],
+      reattached: [],
+      failed: [],
+    });
+    expect(await content(dir, 1)).toBe(`sha256:${"a".repeat(64)}`);
+    expect(await reconcileModules(dir, [want(1), want(2)], { stage })).toEqual({
       attached: [],
       detached: [],
       reattached: [],
       failed: [],
     });
-    expect(await handlers.get("apply_config")!.run({ ...ctx, payload: {} })).toEqual({
-      converged: [],
-      not_converged: [],
-    });
+    const next = await reconcileModules(dir, [want(1, "a", "s2"), want(3, "b")], { stage });
+    expect(next).toEqual({ attached: [id(3)], detached: [id(2)], reattached: [id(1)], failed: [] });
+    expect(existsSync(path.join(dir, id(2)))).toBe(false);
+    expect((await attachedModules(dir)).map((m) => m.module_id)).toEqual([id(1), id(3)]);
   });
 
-  it("detaches a recorded module that is no longer desired", async () => {
-    const paths = statePaths(await tmp());
-    const id = "7f0c8a52-1d0e-4c3a-9b1e-0a2b3c4d5e6f";
-    const { mkdir } = await import("node:fs/promises");
-    await mkdir(path.join(paths.modules, id), { recursive: true });
-    await writeFile(
-      path.join(paths.modules, "reconciler.json"),
-      JSON.stringify({
-        version: 1,
-        modules: [
-          {
-            module_id: id,
-            version_id: null,
-            digest: `sha256:${"a".repeat(64)}`,
-            services_sha256: null,
-            attached_at: "2025-01-01T00:00:00Z",
-          },
-        ],
-      }),
-    );
-    const handlers = defaultHandlers({ currentBootId: () => "b", onRebootRequested: () => undefined });
-    const out = await handlers
-      .get("sync_modules")!
-      .run({ signal: never, progress: () => undefined, paths, taskId: "t", payload: {} });
-    expect(out).toEqual({ attached: [], detached: [id], reattached: [], failed: [] });
-    const { existsSync } = await import("node:fs");
-    expect(existsSync(path.join(paths.modules, id))).toBe(false);
+  it("keeps the previous version when the new one is refused, and names the module and reason", async () => {
+    const dir = path.join(await tmp(), "modules");
+    await reconcileModules(dir, [want(1, "a")], { stage });
+    const out = await reconcileModules(dir, [want(1, "f")], { stage });
+    expect(out.failed).toEqual([{ module_id: id(1), error_code: "fsverity_failed", message: "root hash mismatch" }]);
+    expect(await content(dir, 1)).toBe(`sha256:${"a".repeat(64)}`);
+    expect((await attachedModules(dir))[0]!.digest).toBe(`sha256:${"a".repeat(64)}`);
+    expect(readdirSync(dir).filter((f) => f.startsWith("."))).toEqual([]);
+  });
+
+  it("with `only`, leaves every other module alone", async () => {
+    const dir = path.join(await tmp(), "modules");
+    await reconcileModules(dir, [want(1), want(2)], { stage });
+    const out = await reconcileModules(dir, [want(2, "b")], { stage, only: id(1) });
+    expect(out).toEqual({ attached: [], detached: [id(1)], reattached: [], failed: [] });
+    expect(await content(dir, 2)).toBe(`sha256:${"a".repeat(64)}`);
   });
 });
 

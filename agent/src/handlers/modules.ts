@@ -1,8 +1,10 @@
-// The attached-module record (`reconciler.json`, spec/agent.md §8) and the reconcile of the
-// desired set into it. Without a module delivery API on the platform the desired set is the
-// empty one the platform can express today, so reconciling really detaches anything recorded and
-// attaches nothing — the report says exactly that, never more.
-import { rm } from "node:fs/promises";
+// The attached-module record (`reconciler.json`, spec/agent.md §8) and the reconcile of a desired
+// set into the working directory: toDetach (recorded, not desired) loses its directory; toAttach
+// (not recorded, or another digest) and toReattach (same digest, changed services or version) are
+// staged by the caller's `stage` — fetch and verify — into a fresh directory that replaces the old
+// one only once it is complete, so a refused blob leaves the previous version in place.
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { readOptional, writeJsonAtomic } from "../state/atomic.ts";
@@ -13,6 +15,12 @@ const AttachedModule = z.strictObject({
   digest: z.string(),
   services_sha256: z.string().nullable(),
   attached_at: z.string(),
+  // Written since module delivery; absent in records of older agents.
+  name: z.string().optional(),
+  version_number: z.int().optional(),
+  effective_priority: z.int().optional(),
+  fsverity_enforced: z.boolean().optional(),
+  signature_audit: z.array(z.strictObject({ check: z.string(), reason: z.string() })).optional(),
 });
 export type AttachedModule = z.infer<typeof AttachedModule>;
 
@@ -23,6 +31,31 @@ export interface DesiredModule {
   version_id: string | null;
   digest: string;
   services_sha256: string | null;
+}
+
+/** What staging adds to the record beyond the desired entry. */
+export type StagedDetails = Partial<
+  Pick<AttachedModule, "name" | "version_number" | "effective_priority" | "fsverity_enforced" | "signature_audit">
+>;
+
+/** A module that could not be staged; `code` goes into the task report. */
+export class ModuleFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ReconcileOptions {
+  /** Reconcile only this module; every other record entry stays as it is. */
+  only?: string;
+  /** Re-stage modules that look current (a forced resync re-verifies everything). */
+  force?: boolean;
+  /** Fills `dir` (empty, fresh) with the module's verified content; throws to refuse it. */
+  stage: (module: DesiredModule, dir: string) => Promise<StagedDetails>;
+  now?: () => Date;
 }
 
 /** `<modules dir>/reconciler.json`. */
@@ -40,43 +73,70 @@ export interface ReconcileReport {
   failed: { module_id: string; error_code: string; message: string }[];
 }
 
-/**
- * Reconciles the working directory to `desired`. Detaching removes the module's directory and
- * record entry. Attaching needs the blob fetch/verify/mount path (spec/agent.md §8–§9), which is
- * not part of this agent yet, so a desired module that is not attached is reported as failed
- * with `module_delivery_unavailable` instead of pretending.
- */
+const exists = async (p: string) => (await stat(p).catch(() => undefined)) !== undefined;
+
+/** Puts a staged directory where the module lives, replacing the previous one only after it is complete. */
+async function swapIn(modulesDir: string, moduleId: string, staged: string) {
+  const target = path.join(modulesDir, moduleId);
+  if (!(await exists(target))) return rename(staged, target);
+  const old = path.join(modulesDir, `.old-${moduleId}-${randomBytes(4).toString("hex")}`);
+  await rename(target, old);
+  await rename(staged, target);
+  await rm(old, { recursive: true, force: true });
+}
+
 export async function reconcileModules(
   modulesDir: string,
-  desired: DesiredModule[],
-  only?: string,
+  desired: readonly DesiredModule[],
+  opts: ReconcileOptions,
 ): Promise<ReconcileReport> {
+  const now = opts.now ?? (() => new Date());
+  const { only } = opts;
+  await mkdir(modulesDir, { recursive: true, mode: 0o755 });
   const all = await attachedModules(modulesDir);
   // With `only`, modules other than that one are outside this reconcile and stay as they are.
   const untouched = only ? all.filter((m) => m.module_id !== only) : [];
   const current = only ? all.filter((m) => m.module_id === only) : all;
-  if (only) desired = desired.filter((m) => m.module_id === only);
-  const want = new Map(desired.map((m) => [m.module_id, m]));
+  const wanted = only ? desired.filter((m) => m.module_id === only) : [...desired];
+  const want = new Set(wanted.map((m) => m.module_id));
   const report: ReconcileReport = { attached: [], detached: [], reattached: [], failed: [] };
-  const keep: AttachedModule[] = [];
-  for (const m of current) {
-    const d = want.get(m.module_id);
-    if (!d) {
-      await rm(path.join(modulesDir, m.module_id), { recursive: true, force: true });
-      report.detached.push(m.module_id);
-    } else keep.push(m);
+
+  // Detach top-first: the reverse of the order modules were attached in.
+  for (const m of [...current].reverse()) {
+    if (want.has(m.module_id)) continue;
+    await rm(path.join(modulesDir, m.module_id), { recursive: true, force: true });
+    report.detached.push(m.module_id);
   }
-  for (const d of desired) {
-    const have = keep.find((m) => m.module_id === d.module_id);
-    if (have && have.digest === d.digest && have.services_sha256 === d.services_sha256) continue;
-    report.failed.push({
-      module_id: d.module_id,
-      error_code: "module_delivery_unavailable",
-      message: `cannot fetch ${d.digest}: this agent has no module delivery path yet`,
-    });
+
+  const next: AttachedModule[] = [];
+  for (const d of wanted) {
+    const have = current.find((m) => m.module_id === d.module_id);
+    const same =
+      have?.digest === d.digest && have.services_sha256 === d.services_sha256 && have.version_id === d.version_id;
+    if (have && same && !opts.force) {
+      next.push(have);
+      continue;
+    }
+    const staged = path.join(modulesDir, `.stage-${d.module_id}-${randomBytes(4).toString("hex")}`);
+    await mkdir(staged, { mode: 0o755 });
+    try {
+      const details = await opts.stage(d, staged);
+      await swapIn(modulesDir, d.module_id, staged);
+      next.push({ ...d, ...details, attached_at: now().toISOString() });
+      (have?.digest === d.digest ? report.reattached : report.attached).push(d.module_id);
+    } catch (err) {
+      await rm(staged, { recursive: true, force: true });
+      report.failed.push({
+        module_id: d.module_id,
+        error_code: err instanceof ModuleFailure ? err.code : "attach_failed",
+        message: (err as Error).message.slice(0, 2000),
+      });
+      // The previous version stays attached (spec/agent.md §8, "If a check fails").
+      if (have) next.push(have);
+    }
   }
-  if (report.detached.length > 0 || current.length > 0) {
-    await writeJsonAtomic(recordFile(modulesDir), { version: 1, modules: [...untouched, ...keep] });
+  if (current.length > 0 || next.length > 0) {
+    await writeJsonAtomic(recordFile(modulesDir), { version: 1, modules: [...untouched, ...next] });
   }
   return report;
 }

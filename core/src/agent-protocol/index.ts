@@ -11,6 +11,24 @@ export {
   ClaimResponse,
 } from "./claim.ts";
 export {
+  ARTIFACT_FORMATS,
+  AssignmentsResponse,
+  DELIVERY_STATEMENT_PREFIX,
+  DeliveredArtifact,
+  DeliveredModule,
+  DeliveredTrustPolicy,
+  DeliveryStatement,
+  deliveryStatementBytes,
+  Ed25519PublisherBundle,
+  manifestBytes,
+  type PublisherStatementFields,
+  publisherStatementBytes,
+  SIGNATURE_MODES,
+  TrustResponse,
+  WITHHELD_REASONS,
+  WithheldModule,
+} from "./delivery.ts";
+export {
   AgentConfig,
   EnrollIdentity,
   EnrollRequest,

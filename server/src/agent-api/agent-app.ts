@@ -7,6 +7,7 @@ import { AppError, type Services } from "@nodepilot/core";
 import { AGENT_API_BASE_PATH, EnrollRequest, RotateRequest } from "@nodepilot/core/agent-protocol";
 import { Hono } from "hono";
 import { type AgentEnv, agentOf, bindAgent } from "./agent-env.ts";
+import { mountAssignmentsRoute } from "./assignments-route.ts";
 import { type BlobStore, parseRange } from "./blob-store.ts";
 import { CLAIM_PATH, mountClaimRoute } from "./claim-route.ts";
 import { ClientAuth } from "./client-auth.ts";
@@ -18,6 +19,7 @@ import type { AgentPki, EnrollmentResult } from "./pki-port.ts";
 import { rateLimited, WindowLimiter } from "./rate-limit.ts";
 import { mountTaskRoutes } from "./task-routes.ts";
 import type { TaskWaker } from "./task-waker.ts";
+import { mountTrustRoute } from "./trust-route.ts";
 
 /** What enrollment tells a new agent (agent.md §4); trust keys come with module signing (builder.md). */
 export const AGENT_CONFIG = {
@@ -144,6 +146,8 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
   }
   mountHeartbeatRoute(api, services, deps.writer);
   mountTaskRoutes(api, services, deps.waker);
+  mountAssignmentsRoute(api, services);
+  mountTrustRoute(api, services);
   mountEventsRoute(api, services);
   app.route(AGENT_API_BASE_PATH, api);
   return app;

@@ -1,4 +1,5 @@
 // The whole schema, one module per domain area.
+export * from "./delivery.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
 export * from "./identity.ts";
