@@ -82,14 +82,15 @@ export class PlatformTransport {
   async call<T = unknown>(method: string, path: string, opts: CallOptions<T> = {}): Promise<CallResult<T>> {
     const requestId = opts.requestId ?? randomUUID();
     try {
-      return await this.once(method, path, opts, requestId);
+      return await this.once(method, path, opts, requestId, false);
     } catch (err) {
       if (!(err instanceof PlatformProblemError) || err.status !== 401 || !this.credentials) throw err;
       // Self-heal (§3): a 401 over mTLS is most often a pooled connection that still carries an
       // old certificate. The failing socket is already destroyed; close idle ones and retry once.
       this.retire(this.agent);
       this.agent = this.newAgent();
-      return await this.once(method, path, opts, requestId);
+      // This 401 is genuine: read its problem so the caller can tell a rejected certificate.
+      return await this.once(method, path, opts, requestId, true);
     }
   }
 
@@ -170,7 +171,13 @@ export class PlatformTransport {
     }
   }
 
-  private once<T>(method: string, path: string, opts: CallOptions<T>, requestId: string): Promise<CallResult<T>> {
+  private once<T>(
+    method: string,
+    path: string,
+    opts: CallOptions<T>,
+    requestId: string,
+    readUnauthorized: boolean,
+  ): Promise<CallResult<T>> {
     const agent = this.agent;
     const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
     const headers = this.headers(requestId, {
@@ -192,7 +199,7 @@ export class PlatformTransport {
       req.on("response", (res) => {
         clearTimeout(head);
         const status = res.statusCode ?? 0;
-        if (status === 401) {
+        if (status === 401 && !readUnauthorized) {
           // Drop this connection undrained (§3) so a retry cannot reuse it.
           res.destroy();
           res.socket?.destroy();

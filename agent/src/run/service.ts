@@ -97,14 +97,17 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     },
   });
 
-  /** A second 401 is genuine (§3): with an expired certificate the control-plane loops stop. */
+  /**
+   * A 401 that survived the self-heal is genuine (§3): with an expired certificate, or one the
+   * platform rejects (revoked, unknown), the control-plane loops stop until re-enrollment.
+   */
   const onError = (where: string, err: unknown) => {
     log(`${where}: ${(err as Error).message}`);
     if (
       err instanceof PlatformProblemError &&
       err.status === 401 &&
       pki &&
-      !certificateState(pki.certPem, new Date()).valid
+      (err.reason === "certificate_rejected" || !certificateState(pki.certPem, new Date()).valid)
     ) {
       log("identity_revoked: certificate expired or revoked; re-enroll with a new bootstrap token");
       exitCode = EXIT.enrollmentRefused;

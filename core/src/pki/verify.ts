@@ -72,7 +72,17 @@ export async function verifyClientCertificate(
 
   if (now < cert.notBefore) throw certificateRejected("not_yet_valid");
   if (now > cert.notAfter || row.status === "expired") throw certificateRejected("expired");
-  if (row.status === "revoked") throw certificateRejected("revoked");
+  if (row.status === "revoked") {
+    // Terminating an instance revokes its certificate; its agent must learn that the instance is
+    // gone (409, stop all loops: agent.md §5), not retry a 401 forever.
+    if (row.revocation_reason === "instance_terminated") {
+      throw new AppError("conflict", `instance ${row.node_instance_id} is terminated`, {
+        reason: "instance_terminated",
+        current_state: "terminated",
+      });
+    }
+    throw certificateRejected("revoked");
+  }
   if (row.status === "superseded") {
     const replacedAt = await replacementIssuedAt(db, row.node_instance_id, row.not_before, row.id);
     if (!replacedAt || now.getTime() - replacedAt.getTime() >= SUPERSEDED_GRACE_MS) {

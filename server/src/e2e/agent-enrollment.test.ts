@@ -314,8 +314,9 @@ describe("a revoked certificate", () => {
         refused.close();
         expect(err).toBeInstanceOf(PlatformProblemError);
         expect((err as PlatformProblemError).status).toBe(401);
-        // Read undrained (§3), so only the status says why.
+        // The first 401 is dropped undrained (§3); the genuine second one is read, so it says why.
         expect((err as PlatformProblemError).code).toBe("unauthenticated");
+        expect((err as PlatformProblemError).reason).toBe("certificate_rejected");
         // The first 401 dropped its connection and the one retry dialled a new one.
         expect(relay.connections - before).toBe(2);
         expect((await getInstance(f.fleet, m.instanceId)).last_heartbeat_at).toBe(seen);

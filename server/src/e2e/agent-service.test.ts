@@ -4,6 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXIT, runAgent } from "@nodepilot/agent";
+import { revokeCertificate, systemPrincipal } from "@nodepilot/core";
 import { node_instances } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -117,12 +118,10 @@ describe("runAgent", () => {
     2 * WAIT_MS,
   );
 
-  // Terminating an instance revokes its certificate in the same transaction, so the agent hears a
-  // genuine 401 (not 409 instance_terminated, which only a cached verification lets through). Per
-  // spec/agent.md §3 a second 401 with a revoked certificate stops the control-plane loops, but
-  // runAgent stops only when the certificate has expired by its own clock, so today it retries a
-  // terminated instance's 401 forever. Enable once the service treats that 401 as genuine.
-  it.skip(
+  // Terminating an instance revokes its certificate (reason instance_terminated) in the same
+  // transaction; the listener answers that certificate with 409 instance_terminated, and the service
+  // stops every loop (spec/agent.md §5).
+  it(
     "stops every loop when the instance is terminated",
     async () => {
       const m = await enrolledMachine(f, "service-3");
@@ -144,7 +143,34 @@ describe("runAgent", () => {
       ).catch((e) => {
         throw new Error(`${(e as Error).message}\n${agent.logs.join("\n")}`);
       });
-      expect(agent.logs.some((l) => /instance terminated|identity_revoked/.test(l))).toBe(true);
+      expect(agent.logs.some((l) => /instance terminated/.test(l))).toBe(true);
+    },
+    2 * WAIT_MS,
+  );
+
+  it(
+    "stops its control-plane loops and exits 4 when its certificate is revoked",
+    async () => {
+      const m = await enrolledMachine(f, "service-4");
+      const agent = run(m);
+      await waitFor(
+        "the instance to run",
+        () => getInstance(f.fleet, m.instanceId),
+        (i) => i.status === "running",
+      );
+      await revokeCertificate(
+        db(),
+        {
+          principal: systemPrincipal(f.fleet.runtime.accountId, ["fleet:admin"]),
+          source: "system",
+          correlationId: null,
+          now: new Date(),
+        },
+        { certificateId: m.pki.meta.certificate_id, reason: "key compromise drill", now: new Date() },
+      );
+      const code = await agent.done;
+      expect(code).toBe(EXIT.enrollmentRefused);
+      expect(agent.logs.some((l) => l.includes("identity_revoked"))).toBe(true);
     },
     2 * WAIT_MS,
   );
