@@ -39,6 +39,12 @@ export {
 export type { AgentEndpoint, AgentEndpointSource } from "./instances/provider-calls.ts";
 export { canonicalJson } from "./lib/canonical-json.ts";
 export { SecretBox } from "./lib/secret-box.ts";
+export {
+  AUTONOMY_DEFAULTS,
+  type AutonomySettings,
+  AutonomySettingsSchema,
+  loadAutonomySettings,
+} from "./operations/autonomy-settings.ts";
 export { allOperations } from "./operations/index.ts";
 export * from "./pki/index.ts";
 export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";

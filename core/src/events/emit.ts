@@ -1,11 +1,12 @@
 // Writes one fleet event inside the caller's transaction. The per-account sequence is taken with a
 // row lock held to commit, so `seq` order equals commit order and SSE resume never skips a row.
 
-import { accounts, type DbOrTx, fleet_events } from "@nodepilot/store";
+import { accounts, type DbOrTx, type EventSourceName, fleet_events } from "@nodepilot/store";
 import { eq, sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal.ts";
 
-export type EventSource = "api" | "mcp" | "agent" | "sensor" | "job" | "approval" | "system";
+/** Bare (`api`, `engine`…) or naming a component: `sensor:<name>`, `applier:<name>` (spec/autonomy.md §2.3). */
+export type EventSource = EventSourceName;
 export type Severity = "low" | "medium" | "high" | "critical";
 
 const KIND = /^[a-z_]+(\.[a-z_]+)+$/;
@@ -25,6 +26,8 @@ export interface EventInput {
   task_id?: string | null;
   certificate_id?: string | null;
   instance_pool_id?: string | null;
+  /** The condition (kind + fingerprint) a signal or decision event is about. */
+  fingerprint?: string | null;
   /** Overrides the origin's correlation id (agent events carry their own). */
   correlation_id?: string | null;
   /** When it happened, if not now (agent events replayed from an outbox). */
@@ -46,6 +49,7 @@ const row = (origin: EventOrigin, seq: number, input: EventInput) => ({
   severity: input.severity ?? "low",
   payload: input.payload ?? {},
   correlation_id: input.correlation_id === undefined ? origin.correlationId : input.correlation_id,
+  fingerprint: input.fingerprint ?? null,
   source: origin.source,
   actor_type: origin.principal.actorType,
   actor_id: origin.principal.actorId,

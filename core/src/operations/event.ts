@@ -1,6 +1,6 @@
 // Fleet event reads (spec/domain.md §1.8): a filtered, paginated query over the append-only log, one
 // event by id, and one correlation chain. The live stream (SSE) is a server concern, not here.
-import { fleet_events } from "@nodepilot/store";
+import { EVENT_SOURCES, fleet_events } from "@nodepilot/store";
 import { and, asc, eq, gt, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { defineOperation } from "../catalog/operation.ts";
@@ -19,7 +19,8 @@ export const EventSchema = z.strictObject({
   severity: Severity,
   payload: z.record(z.string(), z.unknown()),
   correlation_id: z.string().nullable(),
-  source: z.enum(["api", "mcp", "agent", "sensor", "job", "approval", "system"]),
+  fingerprint: z.string().nullable(),
+  source: z.union([z.enum(EVENT_SOURCES), z.string().regex(/^(sensor|applier):[a-z0-9_.]+$/)]),
   actor_type: z.string(),
   actor_id: z.string().nullable(),
   subject_type: z.string().nullable(),

@@ -2,6 +2,7 @@
 import type { AnyOperation } from "../catalog/operation.ts";
 import { accountOperations } from "./account.ts";
 import { assignmentOperations } from "./assignment.ts";
+import { autonomySettingsOperations } from "./autonomy-settings.ts";
 import { bootstrapTokenOperations } from "./bootstrap-token.ts";
 import { unclaimedDeviceOperations } from "./device.ts";
 import { eventOperations } from "./event.ts";
@@ -30,4 +31,5 @@ export const allOperations: readonly AnyOperation[] = [
   ...assignmentOperations,
   ...bootstrapTokenOperations,
   ...unclaimedDeviceOperations,
+  ...autonomySettingsOperations,
 ] as unknown as AnyOperation[];

@@ -5,7 +5,22 @@ import { node_instances } from "./fleet.ts";
 import { accounts } from "./tenancy.ts";
 
 export const EVENT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
-export const EVENT_SOURCES = ["api", "mcp", "agent", "sensor", "job", "approval", "system"] as const;
+export const EVENT_SOURCES = [
+  "api",
+  "mcp",
+  "agent",
+  "sensor",
+  "job",
+  "approval",
+  "system",
+  "engine",
+  "gate",
+  "learning",
+  "pressure",
+  "compliance",
+] as const;
+/** A bare source, or one naming its component (spec/autonomy.md §2.3): `sensor:<name>`, `applier:<name>`. */
+export type EventSourceName = (typeof EVENT_SOURCES)[number] | `sensor:${string}` | `applier:${string}`;
 
 export const fleet_events = pgTable(
   "fleet_events",
@@ -19,7 +34,9 @@ export const fleet_events = pgTable(
     severity: text("severity", { enum: EVENT_SEVERITIES }).notNull().default("low"),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull().default({}),
     correlation_id: text("correlation_id"),
-    source: text("source", { enum: EVENT_SOURCES }).notNull(),
+    /** The condition a signal or decision event is about (spec/autonomy.md §2.3); its history is by fingerprint. */
+    fingerprint: text("fingerprint"),
+    source: text("source").$type<EventSourceName>().notNull(),
     actor_type: text("actor_type").notNull(),
     actor_id: text("actor_id"),
     subject_type: text("subject_type"),
@@ -41,6 +58,7 @@ export const fleet_events = pgTable(
     index("fleet_events_subject").on(t.account_id, t.subject_type, t.subject_id),
     index("fleet_events_correlation").on(t.account_id, t.correlation_id),
     index("fleet_events_kind").on(t.account_id, t.kind),
+    index("fleet_events_fingerprint").on(t.account_id, t.fingerprint, t.emitted_at),
   ],
 );
 

@@ -1,4 +1,8 @@
 // The whole schema, one module per domain area.
+export * from "./autonomy-modules.ts";
+export * from "./autonomy-pressure.ts";
+export * from "./autonomy-settings.ts";
+export * from "./autonomy-ticks.ts";
 export * from "./delivery.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
