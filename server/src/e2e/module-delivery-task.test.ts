@@ -1,7 +1,8 @@
 // Module delivery as a real task: a local instance runs the real on-node agent process; a module
 // published and assigned through the REST API reaches it when an operator queues sync_modules —
 // the agent leases the task, fetches its desired set and the blob over mTLS, verifies it and stages
-// it into the instance's working directory; disabling the assignment and syncing again removes it.
+// it into the instance's working directory; disabling the assignment and syncing again removes it,
+// and a blob that fails verification is reported in the task result and as a fleet event.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +99,32 @@ describe("sync_modules as a task on a real agent", () => {
       const removed = await runTask(instanceId, "sync_modules");
       expect(removed.result).toEqual({ attached: [], detached: [mod.moduleId], reattached: [], failed: [] });
       expect(existsSync(join(stateDir, "modules", mod.moduleId))).toBe(false);
+
+      // A refused blob is named in the report, and the agent's outbox carries module.verify_failed
+      // to the platform's event log.
+      const bad = await publishModule(fleet, "task-bad-root", platformId, { fsverity: "ef".repeat(32) });
+      await assignModule(fleet, nodeId, bad.moduleId);
+      const refused = await runTask(instanceId, "sync_modules");
+      expect(refused.status, JSON.stringify(refused)).toBe("succeeded");
+      expect(refused.result.failed).toEqual([
+        { module_id: bad.moduleId, error_code: "fsverity_failed", message: expect.stringContaining("task-bad-root") },
+      ]);
+      expect(existsSync(join(stateDir, "modules", bad.moduleId))).toBe(false);
+      const event = await waitFor(
+        "module.verify_failed in the event log",
+        async () => {
+          const res = await fleet.api("GET", `/api/v1/events?node_instance_id=${instanceId}&order=asc&limit=200`);
+          return (
+            res.body.data as { kind: string; severity: string; source: string; payload: Record<string, unknown> }[]
+          ).find((e) => e.kind === "module.verify_failed");
+        },
+        (e) => e !== undefined,
+      );
+      expect(event).toMatchObject({
+        severity: "high",
+        source: "agent",
+        payload: { module_id: bad.moduleId, digest: bad.digest, check: "fsverity" },
+      });
     },
     4 * WAIT_MS,
   );
