@@ -8,7 +8,16 @@
 // SKIP LOCKED LIMIT 1) RETURNING` and an `UPDATE … SET status = 'done'`, same clients, same N, same
 // database, in the same run. Rounds alternate the three so drift on a shared machine hits each alike.
 import { randomUUID } from "node:crypto";
-import { completeTask, type EventOrigin, leaseTasks, payloadSha256, startTask, systemPrincipal } from "@nodepilot/core";
+import {
+  ALL_SCOPES,
+  completeTask,
+  type EventOrigin,
+  issueToken,
+  leaseTasks,
+  payloadSha256,
+  startTask,
+  systemPrincipal,
+} from "@nodepilot/core";
 import { enrollSimulatedFleet } from "@nodepilot/server";
 import { tasks } from "@nodepilot/store";
 import { and, count, eq, inArray } from "drizzle-orm";
@@ -32,7 +41,7 @@ interface Drained {
   leaseMs: number[];
 }
 
-/** Each client calls `once` until it finds its queue empty; `once` pushes its lease call's latency. */
+/** Each client calls `once` until it finds its queue empty; `once` pushes the latency of a lease that got a task. */
 async function drain(clients: number, once: (client: number, leaseMs: number[]) => Promise<boolean>) {
   const leaseMs: number[] = [];
   let done = 0;
@@ -51,11 +60,11 @@ function merge(runs: Drained[]) {
   return { perSecond: n / runs.reduce((s, r) => s + r.seconds, 0), p50: percentile(all, 50), p99: percentile(all, 99) };
 }
 
-const timed = async <T>(leaseMs: number[], call: () => Promise<T>): Promise<T> => {
+/** The call's result and how long it took. */
+const timed = async <T>(call: () => Promise<T>): Promise<[T, number]> => {
   const s = performance.now();
   const out = await call();
-  leaseMs.push(performance.now() - s);
-  return out;
+  return [out, performance.now() - s];
 };
 
 export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Promise<Row[]> {
@@ -63,8 +72,17 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
   const db = runtime.database.db;
   const pool = runtime.database.pool;
   const accountId = runtime.accountId;
+  // Our own token: the simulator's default one is named per account, and the heartbeat bench has it.
+  const { plaintext: token } = await issueToken(db, {
+    accountId,
+    userId: runtime.ownerUserId,
+    name: "bench leases",
+    scopes: [...ALL_SCOPES],
+    expiresAt: new Date(Date.now() + 3600_000),
+  });
   const sim = await enrollSimulatedFleet(runtime, {
     agents: opts.clients,
+    token,
     rate: Number.POSITIVE_INFINITY,
     durationSeconds: 1,
     enroll: "in_process",
@@ -119,7 +137,7 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
     await enqueue(n);
     const d = await drain(opts.clients, async (c, leaseMs) => {
       const now = new Date();
-      const [t] = await timed(leaseMs, () =>
+      const [[t], ms] = await timed(() =>
         leaseTasks(db, origin(now), {
           executor: "agent",
           holder: `bench-${c}`,
@@ -131,6 +149,7 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
         }),
       );
       if (!t) return false;
+      leaseMs.push(ms);
       await startTask(db, origin(new Date()), { taskId: t.id, leaseId: t.lease_id!, now: new Date() });
       const done = { taskId: t.id, leaseId: t.lease_id!, completionId: randomUUID(), result: RESULT };
       await completeTask(db, origin(new Date()), { ...done, now: new Date() });
@@ -143,11 +162,10 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
     await enqueue(n);
     const d = await drain(opts.clients, async (c, leaseMs) => {
       const client = agents[c]!;
-      const { tasks: leased } = await timed(leaseMs, () =>
-        client.lease({ max: 1, commands: [COMMAND], wait_seconds: 0 }),
-      );
+      const [{ tasks: leased }, ms] = await timed(() => client.lease({ max: 1, commands: [COMMAND], wait_seconds: 0 }));
       const t = leased[0];
       if (!t) return false;
+      leaseMs.push(ms);
       await client.start(t.id, { lease_id: t.lease_id });
       await client.complete(t.id, { lease_id: t.lease_id, completion_id: randomUUID(), result: RESULT });
       return true;
@@ -165,7 +183,7 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
     await pool.query("ANALYZE bench_queue");
     const d = await drain(opts.clients, async (c, leaseMs) => {
       const holder = `bench-${c}`;
-      const leased = await timed(leaseMs, () =>
+      const [leased, ms] = await timed(() =>
         pool.query(
           `UPDATE bench_queue SET status = 'leased', leased_by = $1, leased_at = now()
            WHERE id = (SELECT id FROM bench_queue WHERE status = 'pending' ORDER BY id FOR UPDATE SKIP LOCKED LIMIT 1)
@@ -175,6 +193,7 @@ export async function benchLeases(backend: Backend, opts: LeaseBenchOptions): Pr
       );
       const row = leased.rows[0] as { id: string } | undefined;
       if (!row) return false;
+      leaseMs.push(ms);
       const done = await pool.query(
         "UPDATE bench_queue SET status = 'done', done_at = now() WHERE id = $1 AND leased_by = $2 AND status = 'leased'",
         [row.id, holder],
