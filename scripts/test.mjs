@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: the suite on the embedded PGlite, then — when DATABASE_URL points at a PostgreSQL
-// server — the same suite plus the *.int.test.ts on that server. Extra args go to vitest.
+// server — the same suite plus the *.int.test.ts on that server, with the job tests also on BullMQ
+// (NODEPILOT_TEST_REDIS_URL, default the machine's Redis). Extra args go to vitest.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +36,11 @@ status = run("serial wall-clock tests", { NODEPILOT_TEST_DATABASE_URL: "", NODEP
 const url = process.env.DATABASE_URL;
 if (url) {
   status =
-    run(`suite on PostgreSQL (${url.replace(/\/\/[^@]*@/, "//")})`, { NODEPILOT_TEST_DATABASE_URL: url }) || status;
+    run(`suite on PostgreSQL (${url.replace(/\/\/[^@]*@/, "//")})`, {
+      NODEPILOT_TEST_DATABASE_URL: url,
+      // The same pass runs the job tests on BullMQ too (the machine's Redis, started by .ci/run).
+      NODEPILOT_TEST_REDIS_URL: process.env.NODEPILOT_TEST_REDIS_URL || "redis://127.0.0.1:6379",
+    }) || status;
 } else {
   process.stdout.write("\nDATABASE_URL is not set: the PostgreSQL run and the *.int.test.ts were skipped.\n");
 }

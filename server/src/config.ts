@@ -7,6 +7,21 @@ const Env = z.object({
   NODEPILOT_AGENT_PORT: z.coerce.number().int().min(0).max(65535).default(8443),
   HOST: z.string().min(1).default("127.0.0.1"),
   DATABASE_URL: z.string().url().optional(),
+  /** Jobs on BullMQ (redis://…); without it they run on the Postgres-backed queue. */
+  REDIS_URL: z
+    .string()
+    .url()
+    .refine((v) => /^rediss?:\/\//.test(v), "must be a redis:// or rediss:// URL")
+    .optional(),
+  /** The job queue's namespace (BullMQ key prefix, or queued_jobs.queue): one per deployment. */
+  NODEPILOT_JOB_QUEUE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.:-]{0,63}$/, "lower-case letters, digits and _ . : - (at most 64)")
+    .default("nodepilot"),
+  /** Fleet event retention (spec/domain.md §1.8): low and medium events, floor 7 days. */
+  NODEPILOT_EVENT_RETENTION_LOW_DAYS: z.coerce.number().int().min(7).max(36_500).default(90),
+  /** High and critical events, floor 30 days. */
+  NODEPILOT_EVENT_RETENTION_HIGH_DAYS: z.coerce.number().int().min(30).max(36_500).default(365),
   NODEPILOT_DATA_DIR: z.string().min(1).default("./.nodepilot"),
   NODEPILOT_MASTER_KEY: z
     .string()

@@ -28,6 +28,7 @@ import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
 import { type ControlPlaneRunner, startControlPlaneRunner } from "./workers/control-plane-runner.ts";
 
 export interface Runtime {
@@ -43,6 +44,8 @@ export interface Runtime {
   firstAdminToken: string | undefined;
   /** The control-plane task runner; undefined when started with `startRunners: false`. */
   controlPlane: ControlPlaneRunner | undefined;
+  /** Job workers and schedules (spec/domain.md §5.3); undefined when started without them. */
+  jobs: JobSystem | undefined;
   /** The agent listener once startAgentApi has run (the process entry starts it; tests opt in). */
   agentApi: AgentListener | undefined;
   /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
@@ -60,6 +63,13 @@ export interface RuntimeOptions {
   writeAdminToken?: boolean;
   /** Start the control-plane task runner (default true); benchmarks of the API alone turn it off. */
   startRunners?: boolean;
+  /**
+   * The job system: scheduled jobs and their workers, on BullMQ with REDIS_URL, else on the
+   * Postgres-backed runner. Started by default (unless startRunners is false); `false` leaves it
+   * off. `accountOnly` narrows the platform jobs to this runtime's account, and `queue` gives the
+   * runtime a queue namespace of its own (test fleets sharing one PostgreSQL or Redis use both).
+   */
+  jobs?: false | { accountOnly?: boolean; queue?: string; pollMs?: number; lockMs?: number };
   /**
    * What local instances run: the real on-node agent (default; needs the agent listener running to
    * provision), or the built-in idle process for tests that play the agent themselves.
@@ -183,6 +193,27 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     listeners.push((executor) => {
       if (executor === "agent") agentApi?.wakeTasks();
     });
+    const jobOpts = opts.jobs ?? (opts.startRunners === false ? false : {});
+    let jobs: JobSystem | undefined;
+    if (jobOpts) {
+      try {
+        jobs = await startJobSystem({
+          services,
+          redisUrl: config.REDIS_URL,
+          retention: {
+            lowMediumDays: config.NODEPILOT_EVENT_RETENTION_LOW_DAYS,
+            highCriticalDays: config.NODEPILOT_EVENT_RETENTION_HIGH_DAYS,
+          },
+          ...(jobOpts.accountOnly ? { accountId: seeded.accountId } : {}),
+          queue: jobOpts.queue ?? config.NODEPILOT_JOB_QUEUE,
+          ...(jobOpts.pollMs ? { pollMs: jobOpts.pollMs } : {}),
+          ...(jobOpts.lockMs ? { lockMs: jobOpts.lockMs } : {}),
+        });
+      } catch (err) {
+        await controlPlane?.stop();
+        throw err;
+      }
+    }
     return {
       config,
       database,
@@ -194,6 +225,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ownerUserId: seeded.ownerUserId,
       firstAdminToken,
       controlPlane,
+      jobs,
       get agentApi() {
         return agentApi;
       },
@@ -211,6 +243,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
       async stop() {
         await agentApi?.close();
+        await jobs?.close();
         await controlPlane?.stop();
         await database.close();
       },

@@ -1,10 +1,11 @@
-// The nodepilot CLI: `start`, `migrate`, and one command per catalog operation.
+// The nodepilot CLI: `start`, `migrate`, `worker`, `sim`, and one command per catalog operation.
 import { allOperations, buildCatalog } from "@nodepilot/core";
 import { Command } from "commander";
 import { NODEPILOT_VERSION } from "../app.ts";
 import { registerCatalogCommands } from "./catalog-commands.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerSimCommand } from "./sim-command.ts";
+import { registerWorkerCommand } from "./worker-command.ts";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("nodepilot")
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
   registerServeCommands(program);
   registerSimCommand(program);
+  registerWorkerCommand(program);
   registerCatalogCommands(program, buildCatalog(allOperations));
   try {
     await program.parseAsync(argv, { from: "user" });

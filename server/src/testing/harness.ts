@@ -56,6 +56,11 @@ export interface TestFleetOptions {
    * workload for suites that play the agent themselves through `recordHeartbeat`.
    */
   localWorkload?: "agent" | "idle";
+  /**
+   * Run the job system (off by default, so suites stay deterministic): scoped to the fleet's account
+   * on a queue of its own, on BullMQ when NODEPILOT_TEST_REDIS_URL is set.
+   */
+  startJobs?: boolean;
 }
 
 export async function createTestFleet(opts: TestFleetOptions = {}): Promise<TestFleet> {
@@ -66,6 +71,9 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
     NODEPILOT_ACCOUNT: `test-${randomUUID()}`,
     NODEPILOT_DB_POOL_SIZE: String(opts.poolSize ?? 6),
     ...(url ? { DATABASE_URL: url } : {}),
+    ...(opts.startJobs && process.env.NODEPILOT_TEST_REDIS_URL
+      ? { REDIS_URL: process.env.NODEPILOT_TEST_REDIS_URL }
+      : {}),
   });
   const runtime = await createRuntime({
     config,
@@ -75,6 +83,7 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
     writeAdminToken: false,
     ...(opts.startRunners === undefined ? {} : { startRunners: opts.startRunners }),
     ...(opts.localWorkload === undefined ? {} : { localWorkload: opts.localWorkload }),
+    jobs: opts.startJobs ? { accountOnly: true, queue: `test-${randomUUID()}`, pollMs: 50 } : false,
   });
   const db = runtime.database.db;
   const expiresAt = new Date(Date.now() + 86400_000);

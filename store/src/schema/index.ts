@@ -7,6 +7,7 @@ export * from "./delivery.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
 export * from "./identity.ts";
+export * from "./jobs.ts";
 export * from "./modules.ts";
 export * from "./pools.ts";
 export * from "./providers.ts";

@@ -1,0 +1,84 @@
+// Starts the job system of a process: the queue (BullMQ with REDIS_URL, else the Postgres runner),
+// the schedules of spec/domain.md §5.3 that exist so far, and the workers. `npm start` runs it
+// inside the server process; `nodepilot worker` runs it alone, as many times as wanted.
+import { openBullmqJobQueue } from "./bullmq-job-queue.ts";
+import { eventRetentionJob, JOBS, type Jobs, taskReaperJob } from "./catalog.ts";
+import { eventRetentionHandler } from "./event-retention.ts";
+import type { JobQueue, Repeat } from "./job-queue.ts";
+import type { JobServices } from "./job-services.ts";
+import { createPgJobQueue } from "./pg-job-queue.ts";
+import { taskReaperHandler } from "./task-reaper.ts";
+
+export interface JobSystemOptions {
+  services: JobServices;
+  /** BullMQ on this Redis; undefined runs the Postgres-backed queue. */
+  redisUrl?: string | undefined;
+  /** Queue namespace (the BullMQ key prefix, or queued_jobs.queue); one per deployment. */
+  queue?: string;
+  /**
+   * Narrow the platform-wide jobs (reaper, retention) to one account. Test fleets do, because they
+   * share one PostgreSQL; a deployment never does.
+   */
+  accountId?: string;
+  retention?: { lowMediumDays: number; highCriticalDays: number };
+  /** Declare the schedules (default true). Workers without schedules still run what others schedule. */
+  schedules?: boolean;
+  concurrency?: number;
+  /** How long a dead worker's job waits before it is retried (default 30 s). */
+  lockMs?: number;
+  /** The Postgres runner's idle poll (default 1000 ms). */
+  pollMs?: number;
+}
+
+export interface JobSystem {
+  queue: JobQueue<Jobs>;
+  close(): Promise<void>;
+}
+
+/** The scheduled jobs (spec/domain.md §5.3 table): what runs when. */
+export const SCHEDULE_TIMES: Record<Jobs[number]["name"], Repeat> = {
+  task_reaper: { everyMs: 60_000 },
+  fleet_event_retention: { cron: "30 4 * * *", tz: "UTC" },
+};
+
+export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem> {
+  const { services } = opts;
+  const common = {
+    db: services.database.db,
+    catalog: JOBS,
+    logger: services.logger,
+    accountId: opts.accountId,
+    ...(opts.queue ? { queue: opts.queue } : {}),
+    ...(opts.lockMs ? { lockMs: opts.lockMs } : {}),
+  };
+  const queue: JobQueue<Jobs> = opts.redisUrl
+    ? await openBullmqJobQueue({ ...common, redisUrl: opts.redisUrl })
+    : createPgJobQueue({ ...common, ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+  try {
+    if (opts.schedules !== false) {
+      const scope = opts.accountId ? { account_id: opts.accountId } : {};
+      // A narrowed system keeps its own schedule keys, so it never rewrites the deployment's.
+      const key = (name: string) => (opts.accountId ? `${name}:${opts.accountId}` : name);
+      await queue.schedule(key(taskReaperJob.name), taskReaperJob.name, scope, SCHEDULE_TIMES.task_reaper);
+      await queue.schedule(
+        key(eventRetentionJob.name),
+        eventRetentionJob.name,
+        {
+          ...scope,
+          ...(opts.retention
+            ? { low_medium_days: opts.retention.lowMediumDays, high_critical_days: opts.retention.highCriticalDays }
+            : {}),
+        },
+        SCHEDULE_TIMES.fleet_event_retention,
+      );
+    }
+    queue.work(
+      { task_reaper: taskReaperHandler(services), fleet_event_retention: eventRetentionHandler(services) },
+      { concurrency: opts.concurrency ?? 4 },
+    );
+  } catch (err) {
+    await queue.close().catch(() => {});
+    throw err;
+  }
+  return { queue, close: () => queue.close() };
+}
