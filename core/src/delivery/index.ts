@@ -10,6 +10,6 @@ export {
 export { loadDeliverySnapshot } from "./load-snapshot.ts";
 export { type DeliveryPlan, type PlannedModule, planDelivery, type WithheldModule } from "./plan.ts";
 export { assignmentsBody } from "./response.ts";
-export { assignmentsRevisions, type RevisionTarget } from "./revision.ts";
+export { assignmentsRevisions, type RevisionTarget, revisionInputs, revisionOf, revisionSource } from "./revision.ts";
 export { listSigningKeys } from "./signing-keys.ts";
 export type { DeliverySnapshot } from "./snapshot.ts";

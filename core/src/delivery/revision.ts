@@ -7,7 +7,7 @@
 // same function for its ETag, so the two can never disagree.
 import { createHash } from "node:crypto";
 import type { DbOrTx } from "@nodepilot/store";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 
 /** Bumped whenever the planner starts reading another input, so every agent refetches once. */
 const REVISION_SCHEME = "delivery-v1";
@@ -19,31 +19,28 @@ export interface RevisionTarget {
   instanceId: string;
 }
 
-/** instance id → revision (32 hex). Instances that do not exist in their account are absent. */
-export async function assignmentsRevisions(
-  db: DbOrTx,
-  targets: readonly RevisionTarget[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (targets.length === 0) return out;
-  const values = targets.map((t) => sql`(${t.accountId}::uuid, ${t.instanceId}::uuid)`);
-  const res = await db.execute(sql`
-    WITH b(account_id, instance_id) AS (VALUES ${sql.join(values, sql`, `)}),
-    inst AS (
-      SELECT i.id AS instance_id, i.account_id, i.node_id, i.architecture,
+/**
+ * The rows every revision is computed from: `source` is any relation with `account_id` and
+ * `instance_id` columns (a VALUES list, or a CTE of a heartbeat batch).
+ */
+export function revisionInputs(source: SQL): SQL {
+  return sql`SELECT i.id AS instance_id, i.account_id, i.node_id, i.architecture,
              coalesce(i.environment_id, n.environment_id, t.environment_id) AS env_id
-      FROM b
+      FROM ${source} b
       JOIN node_instances i ON i.id = b.instance_id AND i.account_id = b.account_id
       JOIN nodes n ON n.id = i.node_id
-      JOIN node_templates t ON t.id = n.node_template_id
-    )
-    SELECT inst.instance_id::text AS instance_id, concat_ws('|',
-      inst.architecture,
-      coalesce(inst.env_id::text, ''),
+      JOIN node_templates t ON t.id = n.node_template_id`;
+}
+
+/** The revision's source text for the row `inst` of revisionInputs (an expression). */
+export function revisionSource(inst: SQL): SQL {
+  return sql`concat_ws('|',
+      ${inst}.architecture,
+      coalesce(${inst}.env_id::text, ''),
       (SELECT concat_ws(',', e.delivery_mode, e.min_promotion_state, e.signature_mode, e.protected::text, e.version::text)
-         FROM environments e WHERE e.id = inst.env_id),
+         FROM environments e WHERE e.id = ${inst}.env_id),
       (SELECT string_agg(k.key_id || ':' || (k.revoked_at IS NULL)::text, ',' ORDER BY k.key_id)
-         FROM delivery_keys k WHERE k.account_id = inst.account_id),
+         FROM delivery_keys k WHERE k.account_id = ${inst}.account_id),
       (SELECT string_agg(concat_ws(',',
            a.id::text, a.enabled::text, a.version::text, coalesce(a.priority_override::text, ''),
            coalesce(tm.enabled::text, ''),
@@ -59,16 +56,31 @@ export async function assignmentsRevisions(
          JOIN node_modules m ON m.id = a.node_module_id
          LEFT JOIN template_modules tm ON tm.id = a.source_template_module_id
          LEFT JOIN module_versions cv ON cv.id = m.current_version_id
-         LEFT JOIN module_environment_pins p ON p.node_module_id = m.id AND p.environment_id = inst.env_id
+         LEFT JOIN module_environment_pins p ON p.node_module_id = m.id AND p.environment_id = ${inst}.env_id
          LEFT JOIN module_versions pv ON pv.id = p.module_version_id
-         WHERE a.node_id = inst.node_id)
-    ) AS source
+         WHERE a.node_id = ${inst}.node_id)
+    )`;
+}
+
+/** The revision (32 hex) of a source text. */
+export const revisionOf = (source: string): string =>
+  createHash("sha256").update(`${REVISION_SCHEME}\n${source}`).digest("hex").slice(0, 32);
+
+/** instance id → revision (32 hex). Instances that do not exist in their account are absent. */
+export async function assignmentsRevisions(
+  db: DbOrTx,
+  targets: readonly RevisionTarget[],
+): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (targets.length === 0) return out;
+  const values = targets.map((t) => sql`(${t.accountId}::uuid, ${t.instanceId}::uuid)`);
+  const res = await db.execute(sql`
+    WITH b(account_id, instance_id) AS (VALUES ${sql.join(values, sql`, `)}),
+    inst AS (${revisionInputs(sql`b`)})
+    SELECT inst.instance_id::text AS instance_id, ${revisionSource(sql`inst`)} AS source
     FROM inst`);
   for (const row of res.rows as { instance_id: string; source: string }[]) {
-    out.set(
-      row.instance_id,
-      createHash("sha256").update(`${REVISION_SCHEME}\n${row.source}`).digest("hex").slice(0, 32),
-    );
+    out.set(row.instance_id, revisionOf(row.source));
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { environments, fleet_events, module_environment_pins, module_versions, n
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
-import { type EnrolledAgent, enrollAgent, startTestAgentApi, tlsRequest } from "./agent-test-client.ts";
+import { type EnrolledAgent, enrollAgent, heartbeatBody, startTestAgentApi, tlsRequest } from "./agent-test-client.ts";
 import {
   amd64Platform,
   assignModule,
@@ -45,6 +45,18 @@ async function assignments(agent: EnrolledAgent) {
   const res = await get(agent, "/assignments");
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return { body: AssignmentsResponse.parse(res.body), etag: res.headers.etag as string };
+}
+
+/** The assignments_revision a heartbeat answers (the first beat takes the transactional path, later ones the fast one). */
+let beatSeq = 0;
+async function beatRevision(agent: EnrolledAgent): Promise<string> {
+  const api = fleet.runtime.agentApi!;
+  const res = await tlsRequest(api.url, api.caPem, "POST", "/agent/v1/heartbeat", {
+    client: agent.client,
+    body: heartbeatBody({ seq: ++beatSeq }),
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  return (res.body as { assignments_revision: string }).assignments_revision;
 }
 
 const envId = async (name: string) =>
@@ -184,6 +196,8 @@ describe("GET /agent/v1/assignments", () => {
     const assignmentId = await assignModule(fleet, node.nodeId, mod.moduleId);
     const on = await assignments(node);
     expect(on.body.modules.map((m) => m.module_id)).toEqual([mod.moduleId]);
+    expect(await beatRevision(node)).toBe(on.body.revision); // first contact: transactional path
+    expect(await beatRevision(node)).toBe(on.body.revision); // steady: one-statement path
 
     const off = await fleet.api("POST", `/api/v1/node_module_assignments/${assignmentId}/disable`, { body: {} });
     expect(off.status, JSON.stringify(off.body)).toBe(200);
@@ -193,12 +207,14 @@ describe("GET /agent/v1/assignments", () => {
     expect(disabled.modules).toEqual([]);
     expect(disabled.withheld).toEqual([]);
     expect(disabled.revision).not.toBe(on.body.revision);
+    expect(await beatRevision(node)).toBe(disabled.revision);
 
     const back = await fleet.api("POST", `/api/v1/node_module_assignments/${assignmentId}/enable`, { body: {} });
     expect(back.status, JSON.stringify(back.body)).toBe(200);
     const enabled = await assignments(node);
     expect(enabled.body.modules.map((m) => m.module_id)).toEqual([mod.moduleId]);
     expect(enabled.body.revision).not.toBe(disabled.revision);
+    expect(await beatRevision(node)).toBe(enabled.body.revision);
   });
 
   it("resolves the version per environment: following gets current, pinned gets its pin or nothing", async () => {

@@ -4,10 +4,12 @@
 // (locks taken in id order, like every batch) costs one round trip instead of a transaction's five.
 // Beats the statement does not return (first contact, a status to settle, a new boot, a refusal)
 // take the transactional path in heartbeat-writer.ts.
+
+import { revisionOf } from "@nodepilot/core";
 import { type Db, newId } from "@nodepilot/store";
 import { sql } from "drizzle-orm";
 import type { HeartbeatEntry } from "./heartbeat-entry.ts";
-import { type BeatSummary, capabilityNames, revision, SETTLES, summaryOf } from "./heartbeat-sql.ts";
+import { type BeatSummary, capabilityNames, SETTLES, summaryOf } from "./heartbeat-sql.ts";
 
 /** A beat the one-statement path may take: it lists no lease to renew (renewals write task events). */
 export const fastPathEligible = (e: HeartbeatEntry): boolean => (e.body.active_leases ?? []).length === 0;
@@ -88,7 +90,7 @@ export async function writeSteadyBeats(db: Db, entries: readonly HeartbeatEntry[
     out.set(row.instance_id, {
       nodeId: row.node_id,
       pending: Number(row.pending),
-      revision: revision(row.revision_source),
+      revision: revisionOf(row.revision_source ?? ""),
     });
   }
   return out;

@@ -2,9 +2,8 @@
 // columns of all of them in one UPDATE … FROM (VALUES …), upsert module digest observations, and
 // renew the leases the beats listed.
 
-import { createHash } from "node:crypto";
 import type { EventOrigin } from "@nodepilot/core";
-import { AppError, renewTask, toAppError } from "@nodepilot/core";
+import { AppError, renewTask, revisionInputs, revisionOf, revisionSource, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import { module_digest_observations, node_instances, type Tx, tasks } from "@nodepilot/store";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
@@ -172,7 +171,7 @@ export async function renewListedLeases(tx: Tx, origin: EventOrigin, entry: Hear
 export interface BeatSummary {
   /** Pending agent tasks the instance could lease now (its own, and its node's when it is the only live instance). */
   pending: number;
-  /** Changes whenever an assignment of the instance's node is added, removed or edited. */
+  /** The delivery revision (core's assignmentsRevisions): the same value GET /assignments sends as its ETag. */
   revision: string;
 }
 
@@ -195,18 +194,11 @@ export async function batchSummaries(
   for (const row of res.rows as { instance_id: string; pending: number; revision_source: string | null }[]) {
     out.set(row.instance_id, {
       pending: Number(row.pending),
-      revision: revision(row.revision_source),
+      revision: revisionOf(row.revision_source ?? ""),
     });
   }
   return out;
 }
-
-/** The reply's assignments_revision from the assignment rows' count, versions and last change. */
-export const revision = (source: string | null): string =>
-  createHash("sha256")
-    .update(source ?? "")
-    .digest("hex")
-    .slice(0, 16);
 
 /**
  * The tail of a statement that answers beats: given a CTE `source(account_id, id, node_id, now)` of
@@ -217,7 +209,9 @@ export function summaryOf(source: SQL): SQL {
   return sql`live AS (
       SELECT n.node_id, count(*)::int AS n FROM node_instances n
       WHERE n.node_id IN (SELECT node_id FROM ${source}) AND n.status <> 'terminated' GROUP BY n.node_id
-    )
+    ),
+    rev_in AS (SELECT s.account_id, s.id AS instance_id FROM ${source} s),
+    inst AS (${revisionInputs(sql`rev_in`)})
     SELECT u.id::text AS instance_id, u.node_id::text AS node_id,
       (SELECT count(*)::int FROM tasks t
         WHERE t.account_id = u.account_id AND t.status = 'pending' AND t.executor = 'agent'
@@ -225,7 +219,6 @@ export function summaryOf(source: SQL): SQL {
           AND ((t.subject_type = 'node_instance' AND t.subject_id = u.id)
             OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = u.node_id))
       ) AS pending,
-      (SELECT count(*)::text || ':' || coalesce(sum(a.version), 0)::text || ':' || coalesce(max(a.updated_at)::text, '')
-        FROM node_module_assignments a WHERE a.node_id = u.node_id) AS revision_source
+      (SELECT ${revisionSource(sql`inst`)} FROM inst WHERE inst.instance_id = u.id) AS revision_source
     FROM ${source} u LEFT JOIN live l ON l.node_id = u.node_id`;
 }
