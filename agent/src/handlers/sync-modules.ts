@@ -214,10 +214,35 @@ function platformFailure(err: unknown): never {
   throw err;
 }
 
-async function syncFromPlatform(
-  paths: StatePaths,
-  opts: { only?: string; force?: boolean; signal: AbortSignal; events: AgentEventSink | undefined },
-): Promise<ReconcileReport> {
+// One reconcile at a time per modules directory: the run service's reconcile loop and a
+// sync_modules/apply_config task must not stage into the same directory at once.
+const running = new Map<string, Promise<unknown>>();
+
+/** Serialises `fn` behind any reconcile already running on this modules directory. */
+async function exclusive<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  const before = running.get(dir) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(fn);
+  running.set(dir, mine);
+  try {
+    return await mine;
+  } finally {
+    if (running.get(dir) === mine) running.delete(dir);
+  }
+}
+
+export interface SyncOptions {
+  only?: string;
+  force?: boolean;
+  signal: AbortSignal;
+  events: AgentEventSink | undefined;
+}
+
+/** One reconcile cycle (spec/agent.md §8): the desired set from the platform into `paths.modules`. */
+export function syncFromPlatform(paths: StatePaths, opts: SyncOptions): Promise<ReconcileReport> {
+  return exclusive(paths.modules, () => syncOnce(paths, opts));
+}
+
+async function syncOnce(paths: StatePaths, opts: SyncOptions): Promise<ReconcileReport> {
   const pki = await readPki(paths);
   if (!pki)
     throw new HandlerError("not_enrolled", `no PKI in ${paths.pki}: this agent cannot reach the platform`, false);

@@ -1,5 +1,5 @@
-// `nodepilot-agent run` (spec/agent.md §5–§7, §10): heartbeat, task loop, rotation and the
-// event outbox's delivery over one mTLS client. Loops report failures through one error hook and
+// `nodepilot-agent run` (spec/agent.md §5–§8, §10): heartbeat, task loop, rotation, module reconcile
+// (every 60 s and whenever a heartbeat shows a new assignments revision) and the event outbox, over one mTLS client. Loops report failures through one error hook and
 // retry with jittered backoff; they never exit on their own. The process ends on SIGTERM (drain,
 // flush the outbox, exit 0), on a genuine 401 with an expired certificate (exit 4), or idles when
 // the instance is terminated.
@@ -10,6 +10,7 @@ import { PlatformClient } from "../client/platform-client.ts";
 import { abortableSleep } from "../client/retry.ts";
 import { EXIT, ExitError } from "../exit-codes.ts";
 import { defaultHandlers, performReboot, type RebootPlan } from "../handlers/index.ts";
+import { syncFromPlatform } from "../handlers/sync-modules.ts";
 import { bootedImageGitSha } from "../identity/cmdline.ts";
 import { OutboxFlusher } from "../outbox/flusher.ts";
 import { Outbox } from "../outbox/outbox.ts";
@@ -24,6 +25,8 @@ import { rotateCertificate, rotationFailingEvent } from "./rotation.ts";
 import { TaskLoop } from "./task-loop.ts";
 
 const ROTATION_CHECK_MS = 6 * 3600_000;
+/** Module reconcile cadence (§8); a changed assignments_revision or resync_modules runs it at once. */
+const RECONCILE_EVERY_MS = 60_000;
 const IDLE_POLL_MS = 5_000;
 /** SIGTERM flushes the outbox (§10) for at most this long before exiting. */
 const FINAL_FLUSH_MS = 10_000;
@@ -145,6 +148,10 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         tasks.loseLeases(reply.lost_leases.map((l) => l.task_id));
         if (reply.tasks_pending > 0) wake?.();
         if (reply.actions.includes("rotate_certificate")) void rotate(true);
+        if (reply.actions.includes("resync_modules") || reply.assignments_revision !== reconciledRevision) {
+          seenRevision = reply.assignments_revision;
+          wakeReconcile?.();
+        }
       } catch (err) {
         onError("heartbeat", err);
         // Overload answers carry Retry-After; everything else keeps the interval (§5 errors).
@@ -183,6 +190,42 @@ export async function runAgent(opts: RunOptions): Promise<number> {
         });
       }
       if (signal.aborted) break;
+    }
+  };
+
+  // The revision the last successful reconcile ran for, and the newest one a heartbeat reported.
+  let reconciledRevision: string | undefined;
+  let seenRevision: string | undefined;
+  let wakeReconcile: (() => void) | null = null;
+  const reconcileLoop = async () => {
+    let failures = 0;
+    while (!signal.aborted) {
+      const target = seenRevision;
+      let delay = RECONCILE_EVERY_MS;
+      try {
+        const report = await syncFromPlatform(opts.paths, { signal, events });
+        failures = 0;
+        reconciledRevision = target;
+        if (report.failed.length > 0) {
+          log(`reconcile: ${report.failed.map((f) => `${f.module_id} ${f.error_code}`).join(", ")} not attached`);
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        onError("reconcile", err);
+        // Retried with backoff; a failed module alone is not an error (it is in the report).
+        delay = Math.min(RECONCILE_EVERY_MS, nextDelay(failures++, rng));
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        const done = () => {
+          clearTimeout(t);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        wakeReconcile = done;
+        signal.addEventListener("abort", done, { once: true });
+      });
+      wakeReconcile = null;
     }
   };
 
@@ -239,6 +282,7 @@ export async function runAgent(opts: RunOptions): Promise<number> {
       heartbeatLoop(),
       taskLoop(),
       rotationLoop(),
+      reconcileLoop(),
       events.run(signal, (err) => onError("outbox", err)),
     ]);
     await tasks.drain(30_000);

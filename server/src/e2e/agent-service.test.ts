@@ -1,13 +1,15 @@
 // `nodepilot-agent run` (spec/agent.md §5, §6, §10) as a library, in process against the real agent
 // listener: its heartbeat moves the provisioned instance to running and wakes its task loop; while
 // the listener is away its loops keep retrying and never exit.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EXIT, runAgent } from "@nodepilot/agent";
 import { revokeCertificate, systemPrincipal } from "@nodepilot/core";
-import { node_instances } from "@nodepilot/store";
-import { eq } from "drizzle-orm";
+import { node_instances, tasks } from "@nodepilot/store";
+import { and, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { amd64Platform, assignModule, publishModule } from "../agent-api/delivery-fixtures.ts";
 import {
   type AgentFleet,
   createAgentFleet,
@@ -171,6 +173,36 @@ describe("runAgent", () => {
       const code = await agent.done;
       expect(code).toBe(EXIT.enrollmentRefused);
       expect(agent.logs.some((l) => l.includes("identity_revoked"))).toBe(true);
+    },
+    2 * WAIT_MS,
+  );
+
+  it(
+    "reconciles its modules by itself when a heartbeat shows a new assignments revision",
+    async () => {
+      const m = await enrolledMachine(f, "service-5");
+      const agent = run(m);
+      const instance = await waitFor(
+        "the instance to run",
+        () => getInstance(f.fleet, m.instanceId),
+        (i) => i.status === "running",
+      );
+      const platformId = await amd64Platform(f.fleet, "service-amd64");
+      const mod = await publishModule(f.fleet, "service-web", platformId);
+      await assignModule(f.fleet, instance.node_id, mod.moduleId);
+      await waitFor(
+        "the module to be staged",
+        async () => existsSync(join(m.paths.modules, mod.moduleId, "manifest.json")),
+        (staged) => staged,
+      ).catch((e) => {
+        throw new Error(`${(e as Error).message}\n${agent.logs.join("\n")}`);
+      });
+      // No sync_modules task was asked for: the heartbeat's revision woke the reconcile loop.
+      const synced = await db()
+        .select({ id: tasks.id })
+        .from(tasks)
+        .where(and(eq(tasks.subject_id, m.instanceId), eq(tasks.command, "sync_modules")));
+      expect(synced).toEqual([]);
     },
     2 * WAIT_MS,
   );
