@@ -3,7 +3,8 @@
 // certificate, shows the claim code on the console and stderr until an operator claims it, then
 // returns the instance id and bootstrap token so enrollment continues. Polling ignores the
 // resolver's 30 s deadline: it honours poll_after_seconds and Retry-After and rides out network
-// errors and 5xx indefinitely with the transport's backoff. Other refusals end the source.
+// errors and 5xx indefinitely with the transport's backoff. Other refusals end the source; a 409
+// (the box is already enrolled) ends it as an enrollment refusal.
 import { appendFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { ClaimResponse } from "@nodepilot/core/agent-protocol";
@@ -11,6 +12,7 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, nextDelay } from "../client/backof
 import { isRetryable, PlatformProblemError } from "../client/errors.ts";
 import { abortableSleep } from "../client/retry.ts";
 import { PlatformTransport } from "../client/transport.ts";
+import { EXIT, ExitError } from "../exit-codes.ts";
 import { AGENT_VERSION, agentArchitecture } from "../version.ts";
 import { DEFAULT_CPUINFO_PATH, discoverDmiUuid, discoverMac } from "./claim-hardware.ts";
 import { DEFAULT_SYSFS_ROOT } from "./fw-cfg.ts";
@@ -93,7 +95,13 @@ export async function claimIdentity(basis: ClaimBasis, opts: ClaimOptions = {}):
         polls++;
         delayMs = data.poll_after_seconds * 1000;
       } catch (err) {
-        if (opts.signal?.aborted || !isRetryable(err)) throw err;
+        if (opts.signal?.aborted) throw err;
+        if (err instanceof PlatformProblemError && err.status === 409) {
+          // The platform knows this box and will not hand it a token (already_enrolled: it needs a
+          // reenroll token): enrollment refused (exit 4), not an identity that could not be found.
+          throw new ExitError(EXIT.enrollmentRefused, `claim refused: ${err.message}`, err.problem);
+        }
+        if (!isRetryable(err)) throw err;
         const retryAfter = err instanceof PlatformProblemError ? err.retryAfterMs : undefined;
         delayMs = nextDelay(failures++, rng, retryAfter, opts.policy ?? DEFAULT_BACKOFF);
         log(`claim poll failed (${(err as Error).message}); retrying in ${delayMs} ms`);

@@ -3,6 +3,7 @@
 // recorded so `identity_unresolved` can say what each source answered.
 import { X509Certificate } from "node:crypto";
 import { IdentityRecord } from "@nodepilot/core/agent-protocol";
+import { ExitError } from "../exit-codes.ts";
 import { agentArchitecture } from "../version.ts";
 import { type ClaimBasis, type ClaimOptions, claimIdentity } from "./claim.ts";
 import { awsSource, azureSource, digitalOceanSource, gcpSource } from "./cloud.ts";
@@ -170,6 +171,8 @@ async function claim(
     return record;
   } catch (err) {
     reports.push({ source: "claim", status: "error", detail: (err as Error).message });
+    // A refusal that carries its own exit code (409: enrollment refused) is not "unresolved".
+    if (err instanceof ExitError) throw err;
     throw new IdentityUnresolvedError(reports);
   }
 }

@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { type AgentEnv, agentOf, bindAgent } from "./agent-env.ts";
 import { mountAssignmentsRoute } from "./assignments-route.ts";
 import { type BlobStore, parseRange } from "./blob-store.ts";
-import { CLAIM_PATH, mountClaimRoute } from "./claim-route.ts";
+import { CLAIM_PATH, type ClaimRateLimit, mountClaimRoute } from "./claim-route.ts";
 import { ClientAuth } from "./client-auth.ts";
 import { mountEventsRoute } from "./events-route.ts";
 import { mountHeartbeatRoute } from "./heartbeat-route.ts";
@@ -41,6 +41,8 @@ export interface AgentAppDeps {
   claimAccountId?: string | undefined;
   /** How long pending claim polls are told to wait (default 30 s). */
   claimPollSeconds?: number | undefined;
+  /** The per-IP claim poll limit (default CLAIM_POLLS_PER_MINUTE a minute). */
+  claimRateLimit?: ClaimRateLimit | undefined;
 }
 
 const issued = (r: EnrollmentResult) => ({
@@ -142,7 +144,12 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
   });
 
   if (deps.claimAccountId) {
-    mountClaimRoute(api, { services, accountId: deps.claimAccountId, pollAfterSeconds: deps.claimPollSeconds });
+    mountClaimRoute(api, {
+      services,
+      accountId: deps.claimAccountId,
+      pollAfterSeconds: deps.claimPollSeconds,
+      rateLimit: deps.claimRateLimit,
+    });
   }
   mountHeartbeatRoute(api, services, deps.writer);
   mountTaskRoutes(api, services, deps.waker);

@@ -20,10 +20,18 @@ export interface ClaimRouteDeps {
   accountId: string;
   /** poll_after_seconds of pending replies (default 30). */
   pollAfterSeconds?: number | undefined;
+  /** Polls per source IP per window (default CLAIM_POLLS_PER_MINUTE per minute; tests shorten it). */
+  rateLimit?: ClaimRateLimit | undefined;
+}
+
+export interface ClaimRateLimit {
+  polls: number;
+  windowMs: number;
 }
 
 export function mountClaimRoute(api: Hono<AgentEnv>, deps: ClaimRouteDeps): void {
-  const limiter = new WindowLimiter(CLAIM_POLLS_PER_MINUTE, 60_000);
+  const { polls, windowMs } = deps.rateLimit ?? { polls: CLAIM_POLLS_PER_MINUTE, windowMs: 60_000 };
+  const limiter = new WindowLimiter(polls, windowMs);
   api.post("/claim", async (c) => {
     const ip = c.env?.incoming?.socket.remoteAddress ?? "unknown";
     const wait = limiter.take(ip, Date.now());

@@ -8,6 +8,7 @@ import { getRequestListener } from "@hono/node-server";
 import type { Logger, Services } from "@nodepilot/core";
 import { createAgentApp } from "./agent-app.ts";
 import { BlobStore } from "./blob-store.ts";
+import type { ClaimRateLimit } from "./claim-route.ts";
 import { HeartbeatWriter } from "./heartbeat-writer.ts";
 import type { AgentPki } from "./pki-port.ts";
 import { TaskWaker } from "./task-waker.ts";
@@ -24,6 +25,8 @@ export interface AgentListenerOptions {
   claimAccountId?: string;
   /** poll_after_seconds for pending claim polls (default 30; tests shorten it). */
   claimPollSeconds?: number;
+  /** Claim polls allowed per source IP per window (default 60 a minute; tests shorten the window). */
+  claimRateLimit?: ClaimRateLimit;
 }
 
 export interface AgentListener {
@@ -53,6 +56,7 @@ export async function startAgentListener(opts: AgentListenerOptions): Promise<Ag
     waker,
     claimAccountId: opts.claimAccountId,
     claimPollSeconds: opts.claimPollSeconds,
+    claimRateLimit: opts.claimRateLimit,
   });
   const server = createServer(
     {
