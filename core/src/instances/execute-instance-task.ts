@@ -199,41 +199,48 @@ export async function executeInstanceTask(
   let report: ProviderReport | null = null;
   let created: string | null = null;
   try {
-    const provider = await instanceProvider(db, services.providers, services.secrets, instance);
-    const ctx: ProviderCallContext = {
-      idempotencyToken: task.id,
-      deadline: new Date(Date.now() + drainMs + budget),
-      signal: controller.signal,
-      logger: scrubbingLogger(services.logger, provider.secretValues),
-      credentials: provider.credentials,
-    };
-    const payload = task.payload as Record<string, unknown>;
-    switch (command) {
-      case "provision": {
-        const out = await provisionCall(provider, instance, payload as ProvisionPayload, ctx, identity);
-        created = out.created;
-        report = out.report;
-        break;
-      }
-      case "start":
-        report = await startCall(provider, instance, ctx);
-        break;
-      case "stop":
-        report = await stopCall(provider, instance, payload.force === true, ctx);
-        break;
-      case "power_cycle":
-        report = await powerCycleCall(provider, instance, ctx);
-        break;
-      case "terminate": {
-        const out = await terminateCall(provider, instance, payload.release_ips !== false, ctx);
-        result = { cloud_instance_id: out.cloud_instance_id, terminated: true, released_ips: out.released_ips };
-        break;
-      }
-      case "decommission": {
-        const drained = await drain(db, instance, drainMs, controller.signal);
-        const out = await terminateCall(provider, instance, true, ctx);
-        result = { ...drained, released_ips: out.released_ips, terminated: true };
-        break;
+    if (!instance.provider_connection_id && (command === "terminate" || command === "decommission")) {
+      // No provider manages this machine (a claimed physical box): removal is bookkeeping. The
+      // finalizer below marks it terminated and revokes its identity; the hardware is the operator's.
+      const drained = command === "decommission" ? await drain(db, instance, drainMs, controller.signal) : {};
+      result = { ...drained, cloud_instance_id: null, terminated: true, released_ips: [] };
+    } else {
+      const provider = await instanceProvider(db, services.providers, services.secrets, instance);
+      const ctx: ProviderCallContext = {
+        idempotencyToken: task.id,
+        deadline: new Date(Date.now() + drainMs + budget),
+        signal: controller.signal,
+        logger: scrubbingLogger(services.logger, provider.secretValues),
+        credentials: provider.credentials,
+      };
+      const payload = task.payload as Record<string, unknown>;
+      switch (command) {
+        case "provision": {
+          const out = await provisionCall(provider, instance, payload as ProvisionPayload, ctx, identity);
+          created = out.created;
+          report = out.report;
+          break;
+        }
+        case "start":
+          report = await startCall(provider, instance, ctx);
+          break;
+        case "stop":
+          report = await stopCall(provider, instance, payload.force === true, ctx);
+          break;
+        case "power_cycle":
+          report = await powerCycleCall(provider, instance, ctx);
+          break;
+        case "terminate": {
+          const out = await terminateCall(provider, instance, payload.release_ips !== false, ctx);
+          result = { cloud_instance_id: out.cloud_instance_id, terminated: true, released_ips: out.released_ips };
+          break;
+        }
+        case "decommission": {
+          const drained = await drain(db, instance, drainMs, controller.signal);
+          const out = await terminateCall(provider, instance, true, ctx);
+          result = { ...drained, released_ips: out.released_ips, terminated: true };
+          break;
+        }
       }
     }
     result ??= report as unknown as Record<string, unknown>;
