@@ -260,12 +260,13 @@ export function jobQueueConformance(label: string, factory: QueueFactory): void 
       });
       const q = await queueOf([job] as const, unique());
       const { calls, record } = recorder();
-      q.work({ [job.name]: async (p, ctx) => void record(p, ctx) });
       const t0 = Date.now();
       const first = await q.enqueue(job.name, { v: 1 }, { dedupKey: "k", delayMs: 400 });
       const again = await q.enqueue(job.name, { v: 2 }, { dedupKey: "k", delayMs: 400 });
       expect(again.id).toBe(first.id);
       expect((await q.inspect(first.id))!.state).toBe("waiting");
+      // No worker until now, so nothing can have taken the job before the checks above.
+      q.work({ [job.name]: async (p, ctx) => void record(p, ctx) });
       await settled(q, first.id, "completed");
       expect(calls.map((c) => c.payload)).toEqual([{ v: 1 }]);
       expect(calls[0]!.at - t0).toBeGreaterThanOrEqual(395);

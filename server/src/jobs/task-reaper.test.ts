@@ -29,7 +29,8 @@ afterAll(async () => {
 const backends = [{ redisUrl: undefined }, ...(testRedisUrl() ? [{ redisUrl: testRedisUrl() }] : [])];
 
 describe.each(backends)("task_reaper in a runtime (redis: $redisUrl)", ({ redisUrl }) => {
-  it("returns a task whose holder died to the queue when the platform starts again", async () => {
+  // Two runtime starts on a file-backed PGlite: slow when the machine is busy, hence the limit.
+  it("returns a task whose holder died to the queue when the platform starts again", { timeout: 180_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "nodepilot-reaper-"));
     dirs.push(dataDir);
     const url = testDatabaseUrl();
