@@ -36,6 +36,7 @@ export {
   recordHeartbeat,
   transitionInstance,
 } from "./instances/index.ts";
+export { openCredentials as openProviderCredentials } from "./instances/provider-access.ts";
 export type { AgentEndpoint, AgentEndpointSource } from "./instances/provider-calls.ts";
 export { canonicalJson } from "./lib/canonical-json.ts";
 export { SecretBox } from "./lib/secret-box.ts";

@@ -4,6 +4,7 @@
 import type { Tx } from "@nodepilot/store";
 import type { SQL } from "drizzle-orm";
 import type { z } from "zod";
+import type { ProviderStatusReader } from "./provider-status.ts";
 import type { Signal } from "./signal.ts";
 
 export interface SenseContext {
@@ -14,6 +15,11 @@ export interface SenseContext {
   db: Tx;
   /** The cursor this sensor returned last tick (sensors that page through a large set). */
   cursor: string | undefined;
+  /**
+   * Reads provider truth for instances (§1.1: sensor #2 only), batched per credential. Absent in a
+   * process that drives no providers; the sensor that needs it then reports `degraded`.
+   */
+  providerStatus?: ProviderStatusReader | undefined;
 }
 
 export interface SenseResult {
@@ -22,6 +28,11 @@ export interface SenseResult {
   nextCursor?: string | undefined;
   /** Partial data (e.g. > 50 % of provider reads failed): conditions must not be cleared. */
   degraded?: boolean;
+  /**
+   * For a sensor that sees only part of its set per tick (a paging cursor): the conditions this run
+   * can vouch for. Absent conditions outside it are neither seen nor cleared. Undefined = all.
+   */
+  covers?: ((fingerprint: string) => boolean) | undefined;
 }
 
 export interface Sensor<S extends z.ZodType = z.ZodType> {

@@ -75,7 +75,12 @@ async function codeOf(db: DbOrTx, table: CatalogTable, column: PgColumn, id: str
   return (rows[0]?.code as string | undefined) ?? null;
 }
 
-function openCredentials(secrets: SecretBox, sealed: string | null, providerType: ProviderType): ProviderCredentials {
+/** A connection's sealed credentials opened (a JSON object of strings); {} when none are stored. */
+export function openCredentials(
+  secrets: SecretBox,
+  sealed: string | null,
+  providerType: ProviderType,
+): ProviderCredentials {
   if (!sealed) return {};
   let parsed: unknown;
   try {
