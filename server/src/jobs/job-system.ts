@@ -35,11 +35,11 @@ export interface JobSystem {
   close(): Promise<void>;
 }
 
-/** The scheduled jobs (spec/domain.md §5.3 table): what runs when. */
-export const SCHEDULE_TIMES: Record<Jobs[number]["name"], Repeat> = {
+/** When the scheduled jobs run (spec/domain.md §5.3 table); jobs only ever enqueued have no entry. */
+const SCHEDULE_TIMES = {
   task_reaper: { everyMs: 60_000 },
   fleet_event_retention: { cron: "30 4 * * *", tz: "UTC" },
-};
+} satisfies Partial<Record<Jobs[number]["name"], Repeat>>;
 
 export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem> {
   const { services } = opts;
