@@ -32,6 +32,12 @@ export interface HeartbeatWriterOptions {
   maxBatch?: number;
   /** How long an idle writer waits for company before it starts a batch (default 2 ms, at most 250). */
   maxDelayMs?: number;
+  /**
+   * Batches in flight at once (default 4). One batch waits on the database most of its time; a few
+   * overlapping ones keep the connection pool and the database busy. Batches lock their rows in id
+   * order, so overlapping ones cannot deadlock.
+   */
+  maxConcurrent?: number;
 }
 
 export class HeartbeatWriter {
@@ -39,7 +45,8 @@ export class HeartbeatWriter {
   readonly #pending = new Map<string, Pending>();
   readonly #maxBatch: number;
   readonly #maxDelayMs: number;
-  #flushing: Promise<void> | undefined;
+  readonly #maxConcurrent: number;
+  readonly #flushing = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Committed batches and the instances they carried (for metrics and tests). */
@@ -52,6 +59,7 @@ export class HeartbeatWriter {
   ) {
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#maxDelayMs = Math.min(opts.maxDelayMs ?? 2, 250);
+    this.#maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
   }
 
   /** Queue one heartbeat; resolves once it is committed. A newer beat of the same instance replaces an older queued one. */
@@ -74,14 +82,15 @@ export class HeartbeatWriter {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    while (this.#flushing || this.#pending.size > 0) {
-      if (!this.#flushing) this.#startFlush();
-      await this.#flushing;
+    while (this.#flushing.size > 0 || this.#pending.size > 0) {
+      if (this.#flushing.size === 0) this.#startFlush();
+      await Promise.all(this.#flushing);
     }
   }
 
   #schedule() {
-    if (this.#flushing) return; // the running flush picks the queue up when it ends
+    // At the concurrency cap, a running flush picks the queue up when it ends.
+    if (this.#flushing.size >= this.#maxConcurrent) return;
     if (this.#pending.size >= this.#maxBatch) return this.#startFlush();
     // A short delay lets the heartbeats that arrive in the same moment join this batch; the cap keeps
     // the wait far below the spec's 1 s visibility bound.
@@ -91,17 +100,18 @@ export class HeartbeatWriter {
   #startFlush() {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#flushing || this.#pending.size === 0) return;
+    if (this.#flushing.size >= this.#maxConcurrent || this.#pending.size === 0) return;
     const batch: Pending[] = [];
     for (const [key, p] of this.#pending) {
       batch.push(p);
       this.#pending.delete(key);
       if (batch.length >= this.#maxBatch) break;
     }
-    this.#flushing = this.#flush(batch).finally(() => {
-      this.#flushing = undefined;
+    const flush: Promise<void> = this.#flush(batch).finally(() => {
+      this.#flushing.delete(flush);
       if (this.#pending.size > 0) this.#startFlush();
     });
+    this.#flushing.add(flush);
   }
 
   async #flush(batch: Pending[]): Promise<void> {
