@@ -38,6 +38,7 @@ export {
 } from "./instances/index.ts";
 export { openCredentials as openProviderCredentials } from "./instances/provider-access.ts";
 export type { AgentEndpoint, AgentEndpointSource } from "./instances/provider-calls.ts";
+export * from "./learnings/index.ts";
 export { canonicalJson } from "./lib/canonical-json.ts";
 export { SecretBox } from "./lib/secret-box.ts";
 export {

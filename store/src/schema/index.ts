@@ -9,6 +9,7 @@ export * from "./fleet.ts";
 export * from "./gitops.ts";
 export * from "./identity.ts";
 export * from "./jobs.ts";
+export * from "./learnings.ts";
 export * from "./modules.ts";
 export * from "./packages.ts";
 export * from "./pools.ts";

@@ -1,0 +1,77 @@
+CREATE TABLE "learnings" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"account_id" uuid NOT NULL,
+	"agent_id" uuid,
+	"source" text NOT NULL,
+	"title" text NOT NULL,
+	"content" text DEFAULT '' NOT NULL,
+	"category" text NOT NULL,
+	"scope" text DEFAULT 'team' NOT NULL,
+	"status" text DEFAULT 'active' NOT NULL,
+	"polarity" text NOT NULL,
+	"signal_kind" text,
+	"action_category" text NOT NULL,
+	"tags" text[] DEFAULT '{}'::text[] NOT NULL,
+	"situation_text" text NOT NULL,
+	"situation_hash" text NOT NULL,
+	"embedding" real[],
+	"embedding_model" text,
+	"embedding_status" text DEFAULT 'pending' NOT NULL,
+	"embedding_attempts" integer DEFAULT 0 NOT NULL,
+	"embedding_next_attempt_at" timestamp with time zone,
+	"embedding_error" text,
+	"importance_score" double precision NOT NULL,
+	"confidence_score" double precision NOT NULL,
+	"effectiveness_score" double precision,
+	"access_count" integer DEFAULT 0 NOT NULL,
+	"injection_count" integer DEFAULT 0 NOT NULL,
+	"positive_outcome_count" integer DEFAULT 0 NOT NULL,
+	"negative_outcome_count" integer DEFAULT 0 NOT NULL,
+	"decay_rate" double precision DEFAULT 0.01 NOT NULL,
+	"evidence" text[] DEFAULT '{}'::text[] NOT NULL,
+	"superseded_by_id" uuid,
+	"verified_at" timestamp with time zone,
+	"verified_by" uuid,
+	"disproven_at" timestamp with time zone,
+	"disproven_by" uuid,
+	"contradiction_note" text,
+	"last_reinforced_at" timestamp with time zone DEFAULT date_trunc('milliseconds', clock_timestamp()) NOT NULL,
+	"created_at" timestamp with time zone DEFAULT date_trunc('milliseconds', clock_timestamp()) NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT date_trunc('milliseconds', clock_timestamp()) NOT NULL,
+	CONSTRAINT "learnings_source" CHECK ("learnings"."source" IN ('decision_outcome', 'approval_outcome', 'attribution_feedback', 'operator')),
+	CONSTRAINT "learnings_category" CHECK ("learnings"."category" IN ('pattern', 'anti_pattern', 'best_practice', 'discovery', 'fact', 'failure_mode', 'review_finding', 'performance_insight')),
+	CONSTRAINT "learnings_scope" CHECK ("learnings"."scope" IN ('team', 'global')),
+	CONSTRAINT "learnings_status" CHECK ("learnings"."status" IN ('active', 'verified', 'deprecated', 'superseded', 'disproven', 'retired')),
+	CONSTRAINT "learnings_polarity" CHECK ("learnings"."polarity" IN ('confirmed', 'rejected', 'neutral')),
+	CONSTRAINT "learnings_embedding_status" CHECK ("learnings"."embedding_status" IN ('pending', 'ready', 'failed')),
+	CONSTRAINT "learnings_title_length" CHECK (char_length("learnings"."title") <= 120),
+	CONSTRAINT "learnings_content_length" CHECK (char_length("learnings"."content") <= 2000),
+	CONSTRAINT "learnings_scores" CHECK ("learnings"."importance_score" BETWEEN 0 AND 1 AND "learnings"."confidence_score" BETWEEN 0 AND 1)
+);
+--> statement-breakpoint
+CREATE TABLE "policy_proposals" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"account_id" uuid NOT NULL,
+	"action_category" text NOT NULL,
+	"direction" text NOT NULL,
+	"from_policy" text NOT NULL,
+	"to_policy" text NOT NULL,
+	"suggested_conditions" jsonb,
+	"evidence_learning_ids" uuid[] NOT NULL,
+	"rationale" text NOT NULL,
+	"status" text DEFAULT 'open' NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"decided_by" uuid,
+	"decided_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT date_trunc('milliseconds', clock_timestamp()) NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT date_trunc('milliseconds', clock_timestamp()) NOT NULL,
+	CONSTRAINT "policy_proposals_direction" CHECK ("policy_proposals"."direction" IN ('tighten', 'loosen')),
+	CONSTRAINT "policy_proposals_status" CHECK ("policy_proposals"."status" IN ('open', 'accepted', 'dismissed', 'superseded', 'expired'))
+);
+--> statement-breakpoint
+ALTER TABLE "learnings" ADD CONSTRAINT "learnings_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "policy_proposals" ADD CONSTRAINT "policy_proposals_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "learnings_situation" ON "learnings" USING btree ("account_id","situation_hash","polarity");--> statement-breakpoint
+CREATE INDEX "learnings_similar" ON "learnings" USING btree ("account_id","action_category","status","polarity");--> statement-breakpoint
+CREATE INDEX "learnings_embedding_pending" ON "learnings" USING btree ("embedding_next_attempt_at") WHERE "learnings"."embedding_status" = 'pending';--> statement-breakpoint
+CREATE UNIQUE INDEX "policy_proposals_open" ON "policy_proposals" USING btree ("account_id","action_category","direction") WHERE "policy_proposals"."status" = 'open';
