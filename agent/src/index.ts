@@ -4,6 +4,7 @@ export { main as runCli } from "./cli.ts";
 export * from "./client/index.ts";
 export { enroll } from "./enroll.ts";
 export { EXIT, ExitError } from "./exit-codes.ts";
+export { cachedBlobPath, ensureCachedBlob, type FetchTuning, fetchModule } from "./fetch-module.ts";
 export { fsverityDigest, fsverityDigestOf } from "./fsverity.ts";
 export { defaultHandlers, HandlerError, type TaskHandler } from "./handlers/index.ts";
 export * from "./identity/index.ts";

@@ -239,3 +239,107 @@ export async function countingRelay(target: AgentListener): Promise<CountingRela
     },
   };
 }
+
+/**
+ * A TCP relay in front of the listener that interferes only with the listener→agent bytes, the way a
+ * bad network does: it can cut every connection after it has carried some bytes, or stop forwarding
+ * altogether until released. TLS stays end to end; the relay never reads or alters what it carries.
+ */
+export interface FaultyRelay {
+  url: string;
+  readonly connections: number;
+  /** Listener→agent bytes forwarded so far, over all connections. */
+  readonly forwarded: number;
+  /** From now on, close each connection once it has carried `bytes` listener→agent bytes. */
+  cutEachAfter(bytes: number | undefined): void;
+  /** Forward `bytes` more listener→agent bytes (over all connections), then hold everything. */
+  holdAfter(bytes: number): void;
+  /** Resolves once the relay is holding bytes back. */
+  held(): Promise<void>;
+  /** Forward what was held and everything after it again. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+export async function faultyRelay(target: AgentListener): Promise<FaultyRelay> {
+  let connections = 0;
+  let forwarded = 0;
+  let cutAt: number | undefined;
+  let budget = Number.POSITIVE_INFINITY;
+  let holding: { promise: Promise<void>; resolve: () => void } | undefined;
+  const waiting: Array<() => void> = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    connections++;
+    const outbound = connect(target.port, "127.0.0.1");
+    sockets.add(inbound);
+    sockets.add(outbound);
+    inbound.pipe(outbound);
+    let carried = 0;
+    const drop = () => {
+      inbound.destroy();
+      outbound.destroy();
+    };
+    const forward = (chunk: Buffer) => {
+      if (inbound.destroyed) return;
+      const room = Math.min(budget, cutAt === undefined ? chunk.length : cutAt - carried);
+      const part = chunk.subarray(0, Math.max(0, room));
+      carried += part.length;
+      forwarded += part.length;
+      budget -= Math.min(budget, part.length);
+      if (cutAt !== undefined && carried >= cutAt) {
+        // end() so the bytes already written reach the agent before the FIN.
+        inbound.end(part);
+        outbound.destroy();
+        return;
+      }
+      if (part.length > 0) inbound.write(part);
+      if (part.length < chunk.length) {
+        outbound.pause();
+        waiting.push(() => {
+          forward(chunk.subarray(part.length));
+          outbound.resume();
+        });
+        holding?.resolve();
+      }
+    };
+    outbound.on("data", forward);
+    inbound.on("error", drop).on("close", drop);
+    outbound.on("error", drop).on("close", () => inbound.end());
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `https://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    get forwarded() {
+      return forwarded;
+    },
+    cutEachAfter(bytes) {
+      cutAt = bytes;
+    },
+    holdAfter(bytes) {
+      budget = bytes;
+      let resolve = () => {};
+      const promise = new Promise<void>((ok) => {
+        resolve = ok;
+      });
+      holding = { promise, resolve };
+    },
+    held() {
+      if (!holding) throw new Error("holdAfter() first");
+      return holding.promise;
+    },
+    release() {
+      budget = Number.POSITIVE_INFINITY;
+      holding = undefined;
+      for (const go of waiting.splice(0)) go();
+    },
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
