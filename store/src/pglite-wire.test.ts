@@ -89,3 +89,65 @@ describe("embedded wire server", () => {
     expect(refused?.code).toBe("53300");
   });
 });
+
+describe("LISTEN/NOTIFY through the wire front", () => {
+  const client = async () => {
+    const c = new pg.Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
+    await c.connect();
+    return c;
+  };
+  const collect = (c: pg.Client) => {
+    const got: string[] = [];
+    c.on("notification", (n) => got.push(`${n.channel}:${n.payload}`));
+    return got;
+  };
+  const settle = async (c: pg.Client) => {
+    await c.query("SELECT 1"); // a round trip on the listener: anything routed to it has arrived
+  };
+
+  it("delivers a committed NOTIFY to the listening connections only, never to the writer", async () => {
+    const [a, b, writer] = [await client(), await client(), await client()];
+    const [gotA, gotB, gotWriter] = [collect(a), collect(b), collect(writer)];
+    await a.query("LISTEN fleet_events");
+    await b.query('LISTEN "Other"');
+    await writer.query("SELECT pg_notify('fleet_events', 'autocommit')");
+    await writer.query("BEGIN");
+    await writer.query("SELECT pg_notify($1, $2)", ["fleet_events", "in-tx"]);
+    await writer.query("SELECT pg_notify('Other', 'x'), pg_notify('fleet_events', repeat('p', 7000))");
+    // (No round trip on `a` here: the open transaction owns the backend until it ends.)
+    await writer.query("COMMIT");
+    await writer.query("BEGIN");
+    await writer.query("SELECT pg_notify('fleet_events', 'rolled back')");
+    await writer.query("ROLLBACK");
+    await Promise.all([settle(a), settle(b), settle(writer)]);
+    expect(gotA).toEqual(["fleet_events:autocommit", "fleet_events:in-tx", `fleet_events:${"p".repeat(7000)}`]);
+    expect(gotB).toEqual(["Other:x"]);
+    expect(gotWriter).toEqual([]);
+    await Promise.all([a.end(), b.end(), writer.end()]);
+  });
+
+  it("keeps delivering to one listener after another UNLISTENs or disconnects", async () => {
+    const [a, b, writer] = [await client(), await client(), await client()];
+    const [gotA, gotB] = [collect(a), collect(b)];
+    await a.query("LISTEN shared");
+    await b.query("LISTEN shared");
+    await writer.query("NOTIFY shared, 'one'");
+    await a.query("UNLISTEN *");
+    await writer.query("NOTIFY shared, 'two'");
+    await b.end();
+    await writer.query("NOTIFY shared, 'three'");
+    await settle(a);
+    const c = await client();
+    const gotC = collect(c);
+    await c.query("LISTEN shared");
+    await writer.query("NOTIFY shared, 'four'");
+    await Promise.all([settle(a), settle(c)]);
+    expect(gotA).toEqual(["shared:one"]);
+    expect(gotB).toEqual(["shared:one", "shared:two"]);
+    expect(gotC).toEqual(["shared:four"]);
+    // The listener's own query results are untouched by notifications routed around it.
+    const { rows } = await c.query("SELECT $1::text AS v", ["still parsed"]);
+    expect(rows[0].v).toBe("still parsed");
+    await Promise.all([a.end(), c.end(), writer.end()]);
+  });
+});

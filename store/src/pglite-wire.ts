@@ -5,6 +5,11 @@
 // another's and fail with `portal "" does not exist` under concurrency. Here the scheduling unit is
 // a whole exchange — everything up to and including Sync, or one simple Query — and while the
 // backend is inside a transaction only the connection that opened it is served.
+//
+// LISTEN/NOTIFY: the one backend is the listener for every connection, so PGlite writes each
+// NotificationResponse into the output of whichever exchange committed the NOTIFY. The front takes
+// those messages out of that stream and hands them to the connections that said LISTEN on the
+// channel, which is what PostgreSQL does across backends.
 import { createServer, type Server, type Socket } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -18,8 +23,126 @@ interface Unit {
   messages: Uint8Array[];
 }
 
+const NOTIFICATION = 0x41; // 'A'
+const LISTEN = /^\s*(UN)?LISTEN\s+(\*|"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*)\s*;?\s*$/i;
+
+/** Channel name as PostgreSQL folds it: quoted keeps case, bare is lowercased. */
+function channelName(raw: string): string {
+  return raw.startsWith('"') ? raw.slice(1, -1).replaceAll('""', '"') : raw.toLowerCase();
+}
+
+/** The SQL text of a simple Query ('Q') or Parse ('P') message, for spotting LISTEN/UNLISTEN. */
+function statementText(message: Uint8Array): string | undefined {
+  const type = message[0];
+  if (type !== 0x51 && type !== 0x50) return undefined;
+  let start = 5;
+  if (type === 0x50) {
+    const nameEnd = message.indexOf(0, 5); // the prepared statement's name comes first
+    if (nameEnd === -1) return undefined;
+    start = nameEnd + 1;
+  }
+  const end = message.indexOf(0, start);
+  if (end === -1 || end - start > 200) return undefined;
+  return Buffer.from(message.subarray(start, end)).toString("utf8");
+}
+
+/** Which connections listen on which channel (LISTEN * is not a thing; UNLISTEN * is). */
+class Channels {
+  private readonly byChannel = new Map<string, Set<Connection>>();
+
+  /** Records a LISTEN/UNLISTEN statement; returns the channels UNLISTEN removed from the backend that others still need. */
+  note(conn: Connection, message: Uint8Array): string[] {
+    const text = statementText(message);
+    const m = text === undefined ? null : LISTEN.exec(text);
+    if (!m?.[2]) return [];
+    if (!m[1]) {
+      if (m[2] === "*") return [];
+      const channel = channelName(m[2]);
+      let set = this.byChannel.get(channel);
+      if (!set) this.byChannel.set(channel, (set = new Set()));
+      set.add(conn);
+      return [];
+    }
+    const removed = m[2] === "*" ? [...this.byChannel.keys()] : [channelName(m[2])];
+    const stillNeeded: string[] = [];
+    for (const channel of removed) {
+      const set = this.byChannel.get(channel);
+      if (!set?.delete(conn) && m[2] !== "*") continue;
+      if (set && set.size > 0) stillNeeded.push(channel);
+      else this.byChannel.delete(channel);
+    }
+    return stillNeeded;
+  }
+
+  drop(conn: Connection): void {
+    for (const [channel, set] of this.byChannel) {
+      set.delete(conn);
+      if (set.size === 0) this.byChannel.delete(channel);
+    }
+  }
+
+  listeners(channel: string): ReadonlySet<Connection> | undefined {
+    return this.byChannel.get(channel);
+  }
+}
+
+/**
+ * Splits one exchange's raw output into messages on the fly: everything passes through to the
+ * executing connection except NotificationResponse messages, which are collected whole.
+ */
+class OutputSplitter {
+  private header = Buffer.alloc(0);
+  /** Body bytes left of the current message; 0 at a message boundary or inside a header. */
+  private remaining = 0;
+  /** The parts of the NotificationResponse being collected, or null inside any other message. */
+  private notification: Buffer[] | null = null;
+
+  constructor(
+    private readonly pass: (data: Uint8Array) => void,
+    private readonly notify: (message: Buffer) => void,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let pos = 0;
+    let passFrom = 0;
+    while (pos < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - pos);
+        this.notification?.push(Buffer.from(chunk.subarray(pos, pos + take)));
+        pos += take;
+        this.remaining -= take;
+      } else {
+        if (this.header.length === 0 && chunk[pos] === NOTIFICATION) {
+          if (pos > passFrom) this.pass(chunk.subarray(passFrom, pos));
+          this.notification = [];
+        }
+        const take = Math.min(5 - this.header.length, chunk.length - pos);
+        this.header = Buffer.concat([this.header, chunk.subarray(pos, pos + take)]);
+        pos += take;
+        if (this.header.length < 5) continue;
+        this.remaining = this.header.readInt32BE(1) - 4;
+        this.notification?.push(this.header);
+        this.header = Buffer.alloc(0);
+      }
+      if (this.remaining === 0 && this.header.length === 0 && this.notification) {
+        this.notify(Buffer.concat(this.notification));
+        this.notification = null;
+        passFrom = pos;
+      }
+    }
+    if (!this.notification && chunk.length > passFrom) this.pass(chunk.subarray(passFrom));
+  }
+}
+
+/** The channel a NotificationResponse is for: Int32 len, Int32 pid, String channel, String payload. */
+function notificationChannel(message: Buffer): string {
+  const end = message.indexOf(0, 9);
+  return message.subarray(9, end === -1 ? message.length : end).toString("utf8");
+}
+
 class Scheduler {
   private readonly queue: Unit[] = [];
+  readonly channels = new Channels();
   private running = false;
   /** The connection whose transaction is open in the backend, if any. */
   private owner: Connection | null = null;
@@ -31,7 +154,15 @@ class Scheduler {
     void this.drain();
   }
 
+  /** Delivers a notification to every connection listening on its channel. */
+  private route(message: Buffer): void {
+    for (const conn of this.channels.listeners(notificationChannel(message)) ?? []) {
+      conn.write(message);
+    }
+  }
+
   async release(conn: Connection): Promise<void> {
+    this.channels.drop(conn);
     for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]?.conn === conn) this.queue.splice(i, 1);
     if (this.owner === conn) {
       // Still the owner while rolling back, so no other connection's work lands in its transaction.
@@ -54,12 +185,20 @@ class Scheduler {
     try {
       for (let unit = this.next(); unit; unit = this.next()) {
         const u = unit;
+        const relisten: string[] = [];
         await this.db.runExclusive(async () => {
           for (const message of u.messages) {
-            await this.db.execProtocolRawStream(message, { onRawData: (data) => u.conn.write(data) });
+            const output = new OutputSplitter(
+              (data) => u.conn.write(data),
+              (notification) => this.route(notification),
+            );
+            await this.db.execProtocolRawStream(message, { onRawData: (data) => output.push(data) });
+            relisten.push(...this.channels.note(u.conn, message));
           }
         });
         this.owner = this.db.isInTransaction() ? u.conn : null;
+        // One connection's UNLISTEN unlistened the shared backend; the others still listen.
+        for (const channel of relisten) await this.db.exec(`LISTEN "${channel.replaceAll('"', '""')}"`);
       }
     } catch (err) {
       this.owner = null;
