@@ -58,9 +58,9 @@ class Channels {
     if (!m[1]) {
       if (m[2] === "*") return [];
       const channel = channelName(m[2]);
-      let set = this.byChannel.get(channel);
-      if (!set) this.byChannel.set(channel, (set = new Set()));
+      const set = this.byChannel.get(channel) ?? new Set<Connection>();
       set.add(conn);
+      this.byChannel.set(channel, set);
       return [];
     }
     const removed = m[2] === "*" ? [...this.byChannel.keys()] : [channelName(m[2])];
