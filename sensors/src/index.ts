@@ -3,18 +3,6 @@ export { sensorsTenToEighteen } from "./domain-sensors.ts";
 export { gitopsDrift } from "./gitops-drift.ts";
 export { packageDrift } from "./package-drift.ts";
 export { projectSlo } from "./project-slo.ts";
-export {
-  createProviderStatusReader,
-  type ProviderStatusReader,
-  type ProviderStatusRequest,
-} from "./provider-status.ts";
-export {
-  createSensorRegistry,
-  fleetSensorRegistry,
-  type RegisteredSensor,
-  type SensorRegistry,
-  sensorsOneToNine,
-} from "./registry.ts";
 export { sdwanBgpSession } from "./sdwan-bgp-session.ts";
 export { sdwanCredentialExpiry } from "./sdwan-credential-expiry.ts";
 export { sdwanHubUnreachable } from "./sdwan-hub-unreachable.ts";
