@@ -12,7 +12,7 @@ export {
   seedAccount,
 } from "./bootstrap/seed.ts";
 export { buildCatalog, type Catalog, toolName } from "./catalog/catalog.ts";
-export type { Logger, OpContext, Services } from "./catalog/context.ts";
+export type { Logger, OpContext, SensorCatalog, SensorDescriptor, Services } from "./catalog/context.ts";
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
 export * from "./claim/index.ts";
@@ -47,6 +47,11 @@ export {
   AutonomySettingsSchema,
   loadAutonomySettings,
 } from "./operations/autonomy-settings.ts";
+export {
+  type EffectiveSensorConfig,
+  effectiveSensorConfig,
+  loadSensorConfigs,
+} from "./operations/sensor-config.ts";
 export { allOperations } from "./operations/index.ts";
 export * from "./pki/index.ts";
 export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";

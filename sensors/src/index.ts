@@ -8,6 +8,18 @@ export { sdwanCredentialExpiry } from "./sdwan-credential-expiry.ts";
 export { sdwanHubUnreachable } from "./sdwan-hub-unreachable.ts";
 export { sdwanPeerStale } from "./sdwan-peer-stale.ts";
 export { sdwanVipUnreachable } from "./sdwan-vip-unreachable.ts";
+export {
+  createProviderStatusReader,
+  type ProviderStatusReader,
+  type ProviderStatusRequest,
+} from "./provider-status.ts";
+export {
+  createSensorRegistry,
+  fleetSensorRegistry,
+  type RegisteredSensor,
+  type SensorRegistry,
+  sensorsOneToNine,
+} from "./registry.ts";
 export { type SenseContext, type SenseResult, type Sensor, type SqlSensorDefinition, sqlSensor } from "./sensor.ts";
 export {
   MAX_PAYLOAD_BYTES,

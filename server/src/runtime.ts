@@ -22,6 +22,7 @@ import {
   TokenAuthenticator,
 } from "@nodepilot/core";
 import { LocalProvider } from "@nodepilot/core/providers";
+import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
 import { corePki } from "./agent-api/core-pki.ts";
@@ -142,6 +143,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       onTasksChanged: (executor) => {
         for (const l of listeners) l(executor);
       },
+      sensors: fleetSensorRegistry(),
       // Provisioning hands new machines this endpoint; undefined until startAgentApi has run.
       agentEndpoint: () => (agentApi ? localAgentEndpoint(agentApi, config.HOST) : undefined),
     };

@@ -1,5 +1,6 @@
 // What an operation's execute() receives: the transaction, the caller, and the process's services.
 import type { Database, DbOrTx } from "@nodepilot/store";
+import type { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import type { EventSource } from "../events/emit.ts";
 import type { SecretBox } from "../lib/secret-box.ts";
@@ -12,6 +13,21 @@ export interface Logger {
   error(msg: string, data?: Record<string, unknown>): void;
 }
 
+/** What core knows of a fleet sensor (spec/autonomy.md §1); its settings parse `{}` to the defaults. */
+export interface SensorDescriptor {
+  name: string;
+  order: number;
+  kinds: readonly string[];
+  settings: z.ZodObject;
+}
+
+/** The sensors a process runs; core may not import @nodepilot/sensors, so the root hands them in. */
+export interface SensorCatalog {
+  /** Every registered sensor, in run order. */
+  list(): readonly SensorDescriptor[];
+  get(name: string): SensorDescriptor | undefined;
+}
+
 /** Long-lived dependencies built once by a process's main.ts (DESIGN.md §3.8). */
 export interface Services {
   database: Database;
@@ -21,6 +37,8 @@ export interface Services {
   clock: () => Date;
   /** Called after a commit that made tasks leasable, so runners wake at once instead of polling. */
   onTasksChanged: (executor: "agent" | "control_plane") => void;
+  /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
+  sensors?: SensorCatalog;
 }
 
 export interface OpContext {

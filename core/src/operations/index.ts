@@ -13,6 +13,7 @@ import { nodeOperations } from "./node.ts";
 import { platformOperations } from "./platform.ts";
 import { poolOperations } from "./pool.ts";
 import { providerOperations } from "./provider.ts";
+import { sensorConfigOperations } from "./sensor-config.ts";
 import { taskOperations } from "./task.ts";
 import { templateOperations } from "./template.ts";
 
@@ -32,4 +33,5 @@ export const allOperations: readonly AnyOperation[] = [
   ...bootstrapTokenOperations,
   ...unclaimedDeviceOperations,
   ...autonomySettingsOperations,
+  ...sensorConfigOperations,
 ] as unknown as AnyOperation[];
