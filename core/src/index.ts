@@ -47,12 +47,12 @@ export {
   AutonomySettingsSchema,
   loadAutonomySettings,
 } from "./operations/autonomy-settings.ts";
+export { allOperations } from "./operations/index.ts";
 export {
   type EffectiveSensorConfig,
   effectiveSensorConfig,
   loadSensorConfigs,
 } from "./operations/sensor-config.ts";
-export { allOperations } from "./operations/index.ts";
 export * from "./pki/index.ts";
 export type { CatalogSnapshot, ProviderAdapter } from "./providers/adapter.ts";
 export { agentWorkload, type LocalWorkload } from "./providers/local/agent-workload.ts";

@@ -3,11 +3,6 @@ export { sensorsTenToEighteen } from "./domain-sensors.ts";
 export { gitopsDrift } from "./gitops-drift.ts";
 export { packageDrift } from "./package-drift.ts";
 export { projectSlo } from "./project-slo.ts";
-export { sdwanBgpSession } from "./sdwan-bgp-session.ts";
-export { sdwanCredentialExpiry } from "./sdwan-credential-expiry.ts";
-export { sdwanHubUnreachable } from "./sdwan-hub-unreachable.ts";
-export { sdwanPeerStale } from "./sdwan-peer-stale.ts";
-export { sdwanVipUnreachable } from "./sdwan-vip-unreachable.ts";
 export {
   createProviderStatusReader,
   type ProviderStatusReader,
@@ -20,6 +15,11 @@ export {
   type SensorRegistry,
   sensorsOneToNine,
 } from "./registry.ts";
+export { sdwanBgpSession } from "./sdwan-bgp-session.ts";
+export { sdwanCredentialExpiry } from "./sdwan-credential-expiry.ts";
+export { sdwanHubUnreachable } from "./sdwan-hub-unreachable.ts";
+export { sdwanPeerStale } from "./sdwan-peer-stale.ts";
+export { sdwanVipUnreachable } from "./sdwan-vip-unreachable.ts";
 export { type SenseContext, type SenseResult, type Sensor, type SqlSensorDefinition, sqlSensor } from "./sensor.ts";
 export {
   MAX_PAYLOAD_BYTES,
