@@ -29,7 +29,7 @@ export {
   toAppError,
 } from "./errors.ts";
 export type { EventInput, EventOrigin } from "./events/emit.ts";
-export { type EventSource, emitEvent, emitEvents, type Severity } from "./events/emit.ts";
+export { EVENTS_CHANNEL, type EventSource, emitEvent, emitEvents, type Severity } from "./events/emit.ts";
 export {
   executeInstanceTask,
   INSTANCE_COMMANDS,
@@ -47,6 +47,7 @@ export {
   AutonomySettingsSchema,
   loadAutonomySettings,
 } from "./operations/autonomy-settings.ts";
+export { EventSchema, eventList, eventOut } from "./operations/event.ts";
 export { allOperations } from "./operations/index.ts";
 export {
   type EffectiveSensorConfig,

@@ -1,7 +1,9 @@
 // The Hono application: health, the catalog's REST routes, OpenAPI and its reference page.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
 import { Hono } from "hono";
+import type { EventHub } from "./events/event-hub.ts";
 import { renderDocsPage } from "./rest/docs-page.ts";
+import { mountEventStream } from "./rest/event-stream.ts";
 import { buildOpenApi } from "./rest/openapi.ts";
 import { mountCatalogRoutes, notFoundProblem } from "./rest/routes.ts";
 
@@ -11,6 +13,8 @@ export interface AppDeps {
   catalog: Catalog;
   services: Services;
   auth: TokenAuthenticator;
+  /** Live fleet events for GET /api/v1/events/stream. */
+  events: EventHub;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -28,6 +32,8 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get("/openapi.json", (c) => c.json(openapi));
   app.get("/docs", (c) => c.html(docs));
+  // Before the catalog's routes, so /events/stream is not taken for event.get's /events/:id.
+  mountEventStream(app, { services: deps.services, auth: deps.auth, hub: deps.events });
   mountCatalogRoutes(app, deps);
   app.notFound((c) => notFoundProblem(c.req.path));
   return app;

@@ -29,6 +29,7 @@ import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
 import type { Config } from "./config.ts";
+import { EventHub } from "./events/event-hub.ts";
 import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
 import { type ControlPlaneRunner, startControlPlaneRunner } from "./workers/control-plane-runner.ts";
 
@@ -49,6 +50,8 @@ export interface Runtime {
   jobs: JobSystem | undefined;
   /** The agent listener once startAgentApi has run (the process entry starts it; tests opt in). */
   agentApi: AgentListener | undefined;
+  /** Live fleet events of this process (LISTEN/NOTIFY fan-out). */
+  events: EventHub;
   /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
   startAgentApi(port?: number): Promise<AgentListener>;
   stop(): Promise<void>;
@@ -177,7 +180,9 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       writeSecretFile(tokenFile, `${plaintext}\n`);
       firstAdminToken = plaintext;
     }
-    const app = createApp({ catalog, services, auth });
+    const events = new EventHub({ database, logger });
+    await events.start();
+    const app = createApp({ catalog, services, auth, events });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
     // machines in this process's data directory, so only this account's instances are ours to drive.
     const controlPlane =
@@ -213,6 +218,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         });
       } catch (err) {
         await controlPlane?.stop();
+        await events.close();
         throw err;
       }
     }
@@ -228,6 +234,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       firstAdminToken,
       controlPlane,
       jobs,
+      events,
       get agentApi() {
         return agentApi;
       },
@@ -247,6 +254,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await agentApi?.close();
         await jobs?.close();
         await controlPlane?.stop();
+        await events.close();
         await database.close();
       },
     };

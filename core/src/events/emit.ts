@@ -1,5 +1,8 @@
 // Writes one fleet event inside the caller's transaction. The per-account sequence is taken with a
 // row lock held to commit, so `seq` order equals commit order and SSE resume never skips a row.
+// The same statement queues `pg_notify('fleet_events', '<account_id>:<last seq>')`, which PostgreSQL
+// delivers only when the transaction commits: live subscribers hear of the rows after commit, and
+// read them by seq, so payloads never pass through NOTIFY's 8 KB limit.
 
 import { accounts, type DbOrTx, type EventSourceName, fleet_events } from "@nodepilot/store";
 import { eq, sql } from "drizzle-orm";
@@ -10,6 +13,9 @@ export type EventSource = EventSourceName;
 export type Severity = "low" | "medium" | "high" | "critical";
 
 const KIND = /^[a-z_]+(\.[a-z_]+)+$/;
+
+/** The NOTIFY channel the live-event hubs listen on; the payload is `<account_id>:<seq>`. */
+export const EVENTS_CHANNEL = "fleet_events";
 
 export interface EventInput {
   /** Set only when the event carries an id minted elsewhere (an agent's outbox event). */
@@ -79,7 +85,10 @@ export async function emitEvents(db: DbOrTx, origin: EventOrigin, inputs: readon
     .update(accounts)
     .set({ event_seq: sql`${accounts.event_seq} + ${inputs.length}` })
     .where(eq(accounts.id, origin.principal.accountId))
-    .returning({ seq: accounts.event_seq });
+    .returning({
+      seq: accounts.event_seq,
+      notified: sql`pg_notify(${EVENTS_CHANNEL}, ${accounts.id}::text || ':' || ${accounts.event_seq})`,
+    });
   if (!counter) throw new Error(`account ${origin.principal.accountId} is missing`);
   const first = counter.seq - inputs.length + 1;
   await db.insert(fleet_events).values(inputs.map((input, i) => row(origin, first + i, input)));
