@@ -1,5 +1,6 @@
 // `fetch-module <digest>` and the fetch step of every attach (spec/agent.md §3, §8 check 1): stream
-// GET /modules/<digest> into the cache, hashing while streaming, with a 60 s no-progress guard. A
+// GET /modules/<digest> into the cache, hashing while streaming, with 120 s to the response headers
+// and a 60 s no-progress guard on the body. A
 // transfer cut short after making progress resumes with `Range` from the bytes already on disk; a
 // platform that answers a resume with the whole blob starts the file over. A mismatch deletes the
 // temp file and is a verification failure (exit 2). A blob already in the cache is re-hashed before
@@ -15,6 +16,7 @@ import { PlatformNetworkError, PlatformProblemError } from "./client/errors.ts";
 import type { PlatformClient } from "./client/platform-client.ts";
 import { EXIT, ExitError } from "./exit-codes.ts";
 
+const HEADERS_TIMEOUT_MS = 120_000;
 const NO_PROGRESS_MS = 60_000;
 
 export interface FetchedBlob {
@@ -25,7 +27,9 @@ export interface FetchedBlob {
 
 /** Overrides of the spec's download timings, so tests can exercise them in milliseconds. */
 export interface FetchTuning {
-  /** Abort a transfer that delivers no byte for this long (default 60 s). */
+  /** Give up on a request that has no response headers after this long (default 120 s). */
+  headersTimeoutMs?: number;
+  /** Abort a transfer whose body delivers no byte for this long (default 60 s). */
   noProgressMs?: number;
 }
 
@@ -59,7 +63,6 @@ export async function fetchModule(
   tuning: FetchTuning = {},
 ): Promise<FetchedBlob> {
   const hex = hexOf(digest);
-  const noProgressMs = tuning.noProgressMs ?? NO_PROGRESS_MS;
   await mkdir(cacheDir, { recursive: true, mode: 0o700 });
   const final = cachedBlobPath(cacheDir, digest);
   const tmp = path.join(cacheDir, `.${hex}.${randomBytes(4).toString("hex")}.part`);
@@ -71,7 +74,7 @@ export async function fetchModule(
       signal?.throwIfAborted();
       const before = state.size;
       try {
-        await transfer(client, digest, file, state, noProgressMs, signal);
+        await transfer(client, digest, file, state, tuning, signal);
         break;
       } catch (err) {
         if (!(err instanceof Interrupted)) throw err;
@@ -107,9 +110,10 @@ async function transfer(
   digest: string,
   file: FileHandle,
   state: { hash: ReturnType<typeof createHash>; size: number },
-  noProgressMs: number,
+  tuning: FetchTuning,
   signal: AbortSignal | undefined,
 ): Promise<void> {
+  const noProgressMs = tuning.noProgressMs ?? NO_PROGRESS_MS;
   const controller = new AbortController();
   let stall: Error | undefined;
   const stalled = () => {
@@ -118,20 +122,23 @@ async function transfer(
   };
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
-  let guard = setTimeout(stalled, noProgressMs);
+  // The guard starts with the body: until the headers, the transport's 120 s limit applies.
+  let guard: NodeJS.Timeout | undefined;
   let res: IncomingMessage | undefined;
   try {
     try {
       res = await client.transport.openStream(`/modules/${digest}`, {
         signal: controller.signal,
+        headersTimeoutMs: tuning.headersTimeoutMs ?? HEADERS_TIMEOUT_MS,
         ...(state.size > 0 ? { headers: { Range: `bytes=${state.size}-` } } : {}),
       });
     } catch (err) {
       // Everything was already on disk when the connection dropped: nothing is left to send.
       if (err instanceof PlatformProblemError && err.status === 416 && state.size > 0) return;
-      if (err instanceof PlatformNetworkError) throw new Interrupted(stall ?? err);
+      if (err instanceof PlatformNetworkError) throw new Interrupted(err);
       throw err;
     }
+    guard = setTimeout(stalled, noProgressMs);
     if (state.size > 0 && !continuesAt(res, state.size)) {
       // The platform sent the whole blob (or another range): start the file over.
       state.hash = createHash("sha256");

@@ -104,17 +104,19 @@ describe("fetchModule against the agent listener", () => {
     expect(readdirSync(cache)).toEqual([path.basename(out.path)]);
   });
 
-  it("gives up on a transfer that stops delivering, after the resume gets nowhere either", async () => {
+  it("gives up on a transfer that stops delivering, after the resume gets no answer either", async () => {
     const { digest } = await storedBlob(4 * MiB);
     const faulty = await relay();
     faulty.holdAfter(512 * KiB);
     const cache = await emptyCache();
-    await expect(fetchModule(clientAt(faulty.url), cache, digest, undefined, { noProgressMs: 300 })).rejects.toThrow(
-      `no progress for 0.3 s downloading ${digest}`,
+    // Without the no-progress guard the first transfer would wait on the held bytes forever; the
+    // resume it leads to gets no response headers through the held relay.
+    const tuning = { noProgressMs: 1_000, headersTimeoutMs: 1_000 };
+    await expect(fetchModule(clientAt(faulty.url), cache, digest, undefined, tuning)).rejects.toThrow(
+      `GET /modules/${digest}: no response headers within 1000 ms`,
     );
     expect(faulty.forwarded).toBe(512 * KiB);
-    // The stalled connection, then one resume attempt whose handshake never completed.
-    expect(faulty.connections).toBe(2);
+    expect(faulty.connections).toBeGreaterThanOrEqual(2);
     expect(readdirSync(cache)).toEqual([]);
   });
 
