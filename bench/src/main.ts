@@ -3,6 +3,7 @@
 import { benchAgentHeartbeats } from "./agent.bench.ts";
 import { openBackend } from "./backends.ts";
 import { benchFleetCore } from "./fleet-core.bench.ts";
+import { benchLearnings } from "./learnings.bench.ts";
 import { benchLeases } from "./lease.bench.ts";
 import { type Row, renderTable } from "./stats.ts";
 
@@ -26,6 +27,8 @@ async function main() {
       );
       rows.push(...(await benchAgentHeartbeats(backend, { agents: quick ? 16 : 64, seconds: quick ? 2 : 4 })));
       rows.push(...(await benchLeases(backend, { tasks: quick ? 100 : 500, clients: 8 })));
+      // HNSW vs the exact scan only where pgvector exists (PGlite); on PostgreSQL 15 the exact scan alone.
+      rows.push(...(await benchLearnings(backend, { learnings: quick ? 2000 : 20_000, queries: 100 })));
     } finally {
       await backend.close();
     }

@@ -30,6 +30,12 @@ const Env = z.object({
   NODEPILOT_ACCOUNT: z.string().min(1).default("default"),
   NODEPILOT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Learnings' embeddings (spec/autonomy.md §5.3) from an OpenAI-compatible endpoint; unset → the local embedder. */
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  NODEPILOT_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
+  /** The remote model's dimension (sent as `dimensions`); at most 2000, pgvector's HNSW limit. */
+  NODEPILOT_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(2000).default(1536),
 });
 
 export type Config = z.infer<typeof Env>;

@@ -13,9 +13,12 @@ import {
   allOperations,
   buildCatalog,
   type Catalog,
+  chooseEmbedder,
   issueToken,
+  type LearningsIndex,
   type Logger,
   ProviderRegistry,
+  prepareLearningsIndex,
   SecretBox,
   type Services,
   seedAccount,
@@ -48,6 +51,8 @@ export interface Runtime {
   controlPlane: ControlPlaneRunner | undefined;
   /** Job workers and schedules (spec/domain.md §5.3); undefined when started without them. */
   jobs: JobSystem | undefined;
+  /** How similar() searches learnings (pgvector HNSW or the exact scan) and with which embedder (ADR 0007). */
+  learnings: LearningsIndex;
   /** The agent listener once startAgentApi has run (the process entry starts it; tests opt in). */
   agentApi: AgentListener | undefined;
   /** Live fleet events of this process (LISTEN/NOTIFY fan-out). */
@@ -127,6 +132,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     poolSize: config.NODEPILOT_DB_POOL_SIZE,
   });
   try {
+    const learnings = await prepareLearningsIndex(database, chooseEmbedder(config), logger);
     const providers = new ProviderRegistry();
     const runsAgent = (opts.localWorkload ?? "agent") === "agent";
     const local = new LocalProvider({
@@ -234,6 +240,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       firstAdminToken,
       controlPlane,
       jobs,
+      learnings,
       events,
       get agentApi() {
         return agentApi;
