@@ -48,7 +48,8 @@ export async function leaseStatement(db: DbOrTx, f: LeaseFilter): Promise<Leased
           WHERE o.subject_type = t.subject_type AND o.subject_id = t.subject_id
             AND o.status IN ('leased', 'running') AND (o.exclusive OR t.exclusive)
         )
-      ORDER BY t.priority DESC, t.available_at, t.created_at
+      -- NULLS LAST matches the tasks_lease_queue index order (priority is NOT NULL), so the scan stops at LIMIT.
+      ORDER BY t.priority DESC NULLS LAST, t.available_at, t.created_at
       LIMIT ${f.limit}
       FOR UPDATE OF t SKIP LOCKED
     ),
