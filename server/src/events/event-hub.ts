@@ -12,7 +12,7 @@ import { type LiveEvent, SubscriberQueue } from "./subscriber-queue.ts";
 const READ_BATCH = 500;
 const NOTIFICATION = /^([0-9a-f-]{36}):(\d+)$/;
 
-export interface EventHubOptions {
+interface EventHubOptions {
   database: Database;
   logger: Logger;
   /** Per-subscriber queue bound (spec: 1,000). */

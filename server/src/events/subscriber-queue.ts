@@ -7,7 +7,7 @@ import type { z } from "zod";
 export type LiveEvent = z.infer<typeof EventSchema>;
 
 /** Events that were dropped for this subscriber, oldest and newest (the client refetches them by seq). */
-export interface Gap {
+interface Gap {
   type: "gap";
   from_id: string;
   to_id: string;
@@ -15,7 +15,7 @@ export interface Gap {
   to_seq: number;
 }
 
-export type QueueItem = { type: "event"; event: LiveEvent } | Gap;
+type QueueItem = { type: "event"; event: LiveEvent } | Gap;
 
 export class SubscriberQueue {
   private events: LiveEvent[] = [];

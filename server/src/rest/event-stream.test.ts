@@ -5,9 +5,11 @@ import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type EventInput, emitEvents, issueToken, systemPrincipal } from "@nodepilot/core";
+import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { openSse, type SseStream } from "../testing/sse-client.ts";
+import { mountEventStream } from "./event-stream.ts";
 
 let fleet: TestFleet;
 let server: ReturnType<typeof serve>;
@@ -168,5 +170,23 @@ describe("GET /api/v1/events/stream", () => {
     expect(rest).toEqual(written.slice(5));
     expect(subscription.queue.size).toBe(0);
     subscription.close();
+  });
+
+  it("sends heartbeat comments while nothing happens", async () => {
+    // The production route with a short heartbeat, on a listener of its own.
+    const { runtime } = fleet;
+    const app = new Hono();
+    mountEventStream(app, { services: runtime.services, auth: runtime.auth, hub: runtime.events, heartbeatMs: 50 });
+    const own = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((ok) => own.once("listening", () => ok()));
+    const port = (own.address() as AddressInfo).port;
+    const stream = await openSse(`http://127.0.0.1:${port}/api/v1/events/stream`, {
+      authorization: `Bearer ${fleet.tokens.reader}`,
+    });
+    await stream.until("live");
+    const frames = await stream.until("heartbeat");
+    expect(frames.every((f) => f.event === "comment")).toBe(true);
+    stream.close();
+    await new Promise<void>((ok) => own.close(() => ok()));
   });
 });

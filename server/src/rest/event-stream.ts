@@ -19,12 +19,12 @@ import {
 import type { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import { z } from "zod";
-import type { EventHub } from "../events/event-hub.ts";
+import type { EventHub, Subscription } from "../events/event-hub.ts";
 import type { LiveEvent } from "../events/subscriber-queue.ts";
 import { problemResponse } from "./problem.ts";
 import { API_BASE, bearerToken } from "./routes.ts";
 
-export const EVENT_STREAM_PATH = `${API_BASE}/events/stream`;
+const EVENT_STREAM_PATH = `${API_BASE}/events/stream`;
 const HEARTBEAT_MS = 15_000;
 const REPLAY_PAGE = 200;
 const SEVERITY_RANK = { low: 0, medium: 1, high: 2, critical: 3 } as const;
@@ -57,7 +57,7 @@ interface Filters {
   correlation_id?: string;
 }
 
-export interface EventStreamDeps {
+interface EventStreamDeps {
   services: Services;
   auth: TokenAuthenticator;
   hub: EventHub;
@@ -96,7 +96,7 @@ function parseCursor(raw: string | undefined): number | undefined {
 }
 
 /** The same filter event.list applies in SQL, for events arriving live. */
-export function matcher(f: Filters): (e: LiveEvent) => boolean {
+function matcher(f: Filters): (e: LiveEvent) => boolean {
   const prefix = f.kind?.endsWith(".*") ? f.kind.slice(0, -1) : undefined;
   const minRank = f.severity ? SEVERITY_RANK[f.severity] : 0;
   return (e) =>
@@ -139,7 +139,7 @@ export function mountEventStream(app: Hono, deps: EventStreamDeps): void {
       c,
       async (stream) => {
         let closed = false;
-        let subscription: Awaited<ReturnType<EventHub["subscribe"]>> | undefined;
+        let subscription: Subscription | undefined;
         stream.onAbort(() => {
           closed = true;
           subscription?.close();
