@@ -1,5 +1,6 @@
 // Seeds an account with what the spec says every account starts with: the five environments, the
-// module category triplets, a generic platform and the local provider's catalog.
+// module category triplets, a generic platform, the local provider's catalog and the autonomy seed
+// (Fleet Autonomy agent, approval chain, one policy per action category).
 
 import {
   accounts,
@@ -17,6 +18,7 @@ import {
   users,
 } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
+import { seedAutonomy } from "../autonomy/seed.ts";
 import type { CatalogSnapshot } from "../providers/adapter.ts";
 
 export const SEEDED_ENVIRONMENTS = [
@@ -68,6 +70,8 @@ export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<Seeded
       .where(and(eq(users.account_id, existing[0].id), eq(users.role, "owner")))
       .limit(1);
     if (!owner) throw new Error(`account ${opts.name} has no owner`);
+    // Accounts made before the autonomy gate existed get its seed on their next start.
+    await seedAutonomy(db, existing[0].id);
     return { accountId: existing[0].id, ownerUserId: owner.id, created: false };
   }
   const [account] = await db
@@ -116,6 +120,7 @@ export async function seedAccount(db: DbOrTx, opts: SeedOptions): Promise<Seeded
     .insert(node_platforms)
     .values({ account_id: accountId, name: "generic-linux", architectures: [opts.hostArchitecture] });
   await seedLocalProvider(db, accountId, opts.localCatalog);
+  await seedAutonomy(db, accountId);
   return { accountId, ownerUserId: owner!.id, created: true };
 }
 

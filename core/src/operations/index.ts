@@ -1,12 +1,15 @@
 // Every operation of the catalog, grouped by resource; each file owns its resource's operations.
 import type { AnyOperation } from "../catalog/operation.ts";
 import { accountOperations } from "./account.ts";
+import { approvalRequestOperations } from "./approval-request.ts";
 import { assignmentOperations } from "./assignment.ts";
 import { autonomySettingsOperations } from "./autonomy-settings.ts";
 import { bootstrapTokenOperations } from "./bootstrap-token.ts";
+import { consentBudgetOperations } from "./consent-budget.ts";
 import { unclaimedDeviceOperations } from "./device.ts";
 import { eventOperations } from "./event.ts";
 import { instanceOperations } from "./instance.ts";
+import { interventionPolicyOperations } from "./intervention-policy.ts";
 import { moduleOperations } from "./module.ts";
 import { moduleVersionOperations } from "./module-version.ts";
 import { nodeOperations } from "./node.ts";
@@ -33,5 +36,8 @@ export const allOperations: readonly AnyOperation[] = [
   ...bootstrapTokenOperations,
   ...unclaimedDeviceOperations,
   ...autonomySettingsOperations,
+  ...interventionPolicyOperations,
+  ...approvalRequestOperations,
+  ...consentBudgetOperations,
   ...sensorConfigOperations,
 ] as unknown as AnyOperation[];

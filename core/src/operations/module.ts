@@ -69,7 +69,8 @@ export const ModuleSchema = z.strictObject({
 });
 
 export function moduleOut(row: ModuleRow): z.infer<typeof ModuleSchema> {
-  const { account_id: _a, ...rest } = row;
+  // The consent-budget window is the gate's bookkeeping, read through module.consent_budget.
+  const { account_id: _a, consent_budget_used_count: _u, consent_budget_window_start_at: _w, ...rest } = row;
   return toJson(rest);
 }
 

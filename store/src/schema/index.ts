@@ -1,4 +1,5 @@
 // The whole schema, one module per domain area.
+export * from "./autonomy-gate.ts";
 export * from "./autonomy-modules.ts";
 export * from "./autonomy-pressure.ts";
 export * from "./autonomy-settings.ts";

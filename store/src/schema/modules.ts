@@ -59,6 +59,9 @@ export const node_modules = pgTable(
     current_version_id: uuid("current_version_id"),
     auto_promote: boolean("auto_promote").notNull().default(true),
     consent_budget_per_day: integer("consent_budget_per_day"),
+    /** Autonomous actions counted in the current 24 h window (spec/autonomy.md §3.3). */
+    consent_budget_used_count: integer("consent_budget_used_count").notNull().default(0),
+    consent_budget_window_start_at: ts("consent_budget_window_start_at"),
     version: version(),
     created_at: createdAt(),
     updated_at: updatedAt(),

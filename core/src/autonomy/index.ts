@@ -1,0 +1,32 @@
+// The autonomy gate's building blocks, free of any graph concept: categories, policy resolution,
+// action digests, approvals, consent budgets, the decision log and the per-account seed.
+export { actionDigest } from "./action-digest.ts";
+export {
+  type ApprovalRequestRow,
+  type CreateApprovalInput,
+  type CreateApprovalResult,
+  createApprovalRequest,
+  decideApproval,
+  expireOverdueApprovals,
+} from "./approvals.ts";
+export { ACTION_CATEGORIES, type ActionCategory, CATEGORY_NAMES, dedupKeyOf, findCategory } from "./categories.ts";
+export {
+  type ConsentBudget,
+  type ConsumeResult,
+  consentBudgetOf,
+  consumeConsentBudget,
+  findExhaustedBudget,
+} from "./consent-budget.ts";
+export { type Decision, type RecordDecisionInput, recordDecision } from "./decisions.ts";
+export {
+  type EffectiveLevel,
+  effectiveLevel,
+  type PolicyActor,
+  type PolicyRow,
+  type Resolution,
+  raise,
+  resolvePolicy,
+  strictness,
+  TRUST_TIER_ORDER,
+} from "./policy.ts";
+export { AUTONOMY_AGENT_NAME, loadAutonomyAgent, SEEDED_CHAIN, seedAutonomy } from "./seed.ts";
