@@ -1,7 +1,7 @@
 // How similar learnings move a decision (spec/autonomy.md §5.4): pure functions. The gate rule can
 // only raise strictness; attribution scores are boosted by a prior confirmation or damped by a
 // prior rejection, once.
-type PolicyLevel = "auto_approve" | "notify_and_proceed" | "require_approval" | "block" | "silent";
+export type PolicyLevel = "auto_approve" | "notify_and_proceed" | "require_approval" | "block" | "silent";
 
 export interface Evidence {
   polarity: "confirmed" | "rejected";

@@ -4,6 +4,7 @@
 // is also what is left when the embedder is down. Never throws: a decision must not fail on this.
 import type { DbOrTx } from "@nodepilot/store";
 import { type SQL, sql } from "drizzle-orm";
+import { PgTransaction } from "drizzle-orm/pg-core";
 import { realArray } from "./embed-pending.ts";
 import { situationHash } from "./situation.ts";
 import type { LearningsIndex, SearchMode } from "./vector-index.ts";
@@ -125,7 +126,9 @@ export async function similarLearnings(db: DbOrTx, index: LearningsIndex, q: Sim
       mode === "hnsw" && vector
         ? hnswScan(q, hash, model, vector, threshold, limit)
         : exactScan(q, hash, model, vector, threshold, limit);
-    const r = await db.execute<Row>(query);
+    // Inside a caller's transaction a failed statement would abort it: run under a savepoint there.
+    const r =
+      db instanceof PgTransaction ? await db.transaction((sp) => sp.execute<Row>(query)) : await db.execute<Row>(query);
     return {
       degraded,
       learnings: r.rows.map((x) => ({
