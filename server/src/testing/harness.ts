@@ -9,6 +9,7 @@ import { ALL_SCOPES, issueToken, type Logger } from "@nodepilot/core";
 import { node_platforms, node_templates, users } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { loadConfig } from "../config.ts";
+import { dropRedisPrefixes } from "../jobs/test-support.ts";
 import { createRuntime, type Runtime } from "../runtime.ts";
 import { killSandboxes } from "./kill-sandboxes.ts";
 
@@ -75,6 +76,7 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
       ? { REDIS_URL: process.env.NODEPILOT_TEST_REDIS_URL }
       : {}),
   });
+  const jobQueue = `test-${randomUUID()}`;
   const runtime = await createRuntime({
     config,
     logger: quietLogger,
@@ -83,7 +85,7 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
     writeAdminToken: false,
     ...(opts.startRunners === undefined ? {} : { startRunners: opts.startRunners }),
     ...(opts.localWorkload === undefined ? {} : { localWorkload: opts.localWorkload }),
-    jobs: opts.startJobs ? { accountOnly: true, queue: `test-${randomUUID()}`, pollMs: 50 } : false,
+    jobs: opts.startJobs ? { accountOnly: true, queue: jobQueue, pollMs: 50 } : false,
   });
   const db = runtime.database.db;
   const expiresAt = new Date(Date.now() + 86400_000);
@@ -153,6 +155,7 @@ export async function createTestFleet(opts: TestFleetOptions = {}): Promise<Test
         // Local instances outlive their runtime by design; a test's must not outlive the test.
         await killSandboxes(join(dataDir, "instances"));
         rmSync(dataDir, { recursive: true, force: true });
+        if (config.REDIS_URL) await dropRedisPrefixes(config.REDIS_URL, [jobQueue]);
       }
     },
   };
