@@ -14,7 +14,7 @@ import { localEmbedder } from "./embedder-local.ts";
 import { recordLearning } from "./record.ts";
 import { similarLearnings } from "./similar.ts";
 import { situationHash, situationText } from "./situation.ts";
-import type { LearningTrigger } from "./triggers.ts";
+import { contradictedConfidence, type LearningTrigger, reinforcedConfidence } from "./triggers.ts";
 import { type LearningsIndex, prepareLearningsIndex } from "./vector-index.ts";
 
 let database: Database;
@@ -91,6 +91,7 @@ describe("recordLearning", () => {
     expect(again.id).toBe(first.id);
     expect(again.reinforced).toBe(true);
     expect(again.confidence).toBeCloseTo(0.64, 10);
+    expect(again.confidence).toBeCloseTo(reinforcedConfidence(0.6), 10);
     const r = await row(first.id);
     expect(r).toMatchObject({
       access_count: 2,
@@ -105,7 +106,8 @@ describe("recordLearning", () => {
     expect(confirmed.id).not.toBe(first.id);
     expect(confirmed.contradicted_id).toBe(first.id);
     const weakened = await row(first.id);
-    expect(weakened.confidence_score).toBeCloseTo(0.64 * 0.8, 10);
+    expect(weakened.confidence_score).toBeCloseTo(contradictedConfidence(reinforcedConfidence(0.6)), 10);
+    expect(weakened.confidence_score).toBeCloseTo(0.512, 10);
     expect(weakened.contradiction_note).toContain(confirmed.id);
 
     const events = await database.db
@@ -123,6 +125,8 @@ describe("recordLearning", () => {
     let last = await record("approved_effective", text, "cert.rotate");
     for (let i = 0; i < 30; i++) last = await record("approved_effective", text, "cert.rotate");
     expect(last.confidence).toBeCloseTo(0.95, 10);
+    expect(reinforcedConfidence(0.945)).toBe(0.95);
+    expect(reinforcedConfidence(1)).toBe(1); // a verified learning above the cap is not lowered
   });
 
   it("neutral learnings contradict nothing", async () => {
