@@ -267,3 +267,35 @@ describe("embedPending", () => {
     }
   });
 });
+
+describe("a change of embedder", () => {
+  // Resets every account's rows, so only on the private in-memory PGlite, never on a shared server.
+  it.runIf(process.env.NODEPILOT_TEST_DATABASE_URL === undefined || process.env.NODEPILOT_TEST_DATABASE_URL === "")(
+    "re-embeds every row and rebuilds the vector column at the new dimension",
+    async () => {
+      const small = localEmbedder(128);
+      const next = await prepareLearningsIndex(database, small, logger);
+      const states = await database.db
+        .select({ status: learnings.embedding_status, model: learnings.embedding_model })
+        .from(learnings)
+        .where(eq(learnings.account_id, accountId));
+      expect(states.every((s) => s.status === "pending")).toBe(true);
+      if (database.hasVector) {
+        const r = await database.pool.query(
+          "SELECT format_type(atttypid, atttypmod) AS t FROM pg_attribute WHERE attrelid = 'learnings'::regclass AND attname = 'embedding_vec' AND NOT attisdropped",
+        );
+        expect(r.rows[0]?.t).toBe("vector(128)");
+      }
+      while ((await embedPending(database.db, small, { batchSize: 1000 })).embedded > 0) {}
+      const query = situation({ drifted_pct: 45, failures: 3, region: "eu" }, "instance.recover");
+      const r = await similarLearnings(database.db, next, {
+        accountId,
+        situation_text: query,
+        category: "instance.recover",
+        threshold: 0.5,
+      });
+      expect(r.learnings.length).toBeGreaterThanOrEqual(3);
+      expect(r.learnings[0]).toMatchObject({ exact: true, sim: 1 });
+    },
+  );
+});

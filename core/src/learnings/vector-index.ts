@@ -25,9 +25,19 @@ async function vectorColumnType(db: DbOrTx): Promise<string | undefined> {
   return r.rows[0]?.type;
 }
 
+/** Column, trigger and index all in place for this dimension: nothing to do (no table locks taken). */
+async function vectorIndexReady(db: DbOrTx, dimensions: number): Promise<boolean> {
+  if ((await vectorColumnType(db)) !== `vector(${dimensions})`) return false;
+  const r = await db.execute<{ ok: boolean }>(sql`
+    SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = 'learnings'::regclass AND tgname = 'learnings_embedding_vec')
+       AND EXISTS (SELECT 1 FROM pg_indexes WHERE tablename = 'learnings' AND indexname = 'learnings_embedding_hnsw') AS ok`);
+  return r.rows[0]?.ok === true;
+}
+
 async function addVectorIndex(db: DbOrTx, dimensions: number): Promise<void> {
   const d = sql.raw(String(Math.trunc(dimensions)));
   await db.execute(sql`CREATE EXTENSION IF NOT EXISTS vector`);
+  if (await vectorIndexReady(db, dimensions)) return;
   const existing = await vectorColumnType(db);
   if (existing !== undefined && existing !== `vector(${dimensions})`) {
     // The embedder's dimension changed: the old vectors cannot be compared with new ones.
