@@ -3,7 +3,7 @@
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveWire, type WireServer } from "./pglite-wire.ts";
+import { OutputSplitter, serveWire, type WireServer } from "./pglite-wire.ts";
 
 let db: PGlite;
 let server: WireServer;
@@ -150,4 +150,51 @@ describe("LISTEN/NOTIFY through the wire front", () => {
     expect(rows[0].v).toBe("still parsed");
     await Promise.all([a.end(), c.end(), writer.end()]);
   });
+});
+
+describe("OutputSplitter", () => {
+  const message = (type: string, body: Buffer) => {
+    const head = Buffer.alloc(5);
+    head.write(type, 0);
+    head.writeInt32BE(4 + body.length, 1);
+    return Buffer.concat([head, body]);
+  };
+  const notification = (channel: string, payload: string) =>
+    message("A", Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from(`${channel}\0${payload}\0`)]));
+  const stream = Buffer.concat([
+    message("T", Buffer.from("row description")),
+    notification("fleet_events", "a:1"),
+    message("D", Buffer.alloc(3000, 1)),
+    notification("fleet_events", "b".repeat(500)),
+    notification("other", "c"),
+    message("C", Buffer.from("SELECT 1\0")),
+    message("Z", Buffer.from("I")),
+  ]);
+  const expectedPassed = Buffer.concat([
+    message("T", Buffer.from("row description")),
+    message("D", Buffer.alloc(3000, 1)),
+    message("C", Buffer.from("SELECT 1\0")),
+    message("Z", Buffer.from("I")),
+  ]);
+
+  it.each([1, 2, 3, 5, 7, 64, 4096, stream.length])(
+    "passes other messages whole and lifts notifications out, in chunks of %i",
+    (size) => {
+      const passed: Buffer[] = [];
+      const lifted: Buffer[] = [];
+      const splitter = new OutputSplitter(
+        (d) => passed.push(Buffer.from(d)),
+        (m) => lifted.push(m),
+      );
+      for (let i = 0; i < stream.length; i += size) splitter.push(stream.subarray(i, i + size));
+      expect(Buffer.concat(passed).equals(expectedPassed)).toBe(true);
+      expect(lifted.map((m) => m.toString("hex"))).toEqual(
+        [
+          notification("fleet_events", "a:1"),
+          notification("fleet_events", "b".repeat(500)),
+          notification("other", "c"),
+        ].map((m) => m.toString("hex")),
+      );
+    },
+  );
 });

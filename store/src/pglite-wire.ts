@@ -90,7 +90,7 @@ class Channels {
  * Splits one exchange's raw output into messages on the fly: everything passes through to the
  * executing connection except NotificationResponse messages, which are collected whole.
  */
-class OutputSplitter {
+export class OutputSplitter {
   private header = Buffer.alloc(0);
   /** Body bytes left of the current message; 0 at a message boundary or inside a header. */
   private remaining = 0;
