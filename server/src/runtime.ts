@@ -131,6 +131,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     dataDir: opts.inMemory ? undefined : dataDir,
     poolSize: config.NODEPILOT_DB_POOL_SIZE,
   });
+  // Built before the try so a failed start closes its listener too (nothing connects until start()).
+  const events = new EventHub({ database, logger });
   try {
     const learnings = await prepareLearningsIndex(database, chooseEmbedder(config), logger);
     const providers = new ProviderRegistry();
@@ -186,7 +188,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       writeSecretFile(tokenFile, `${plaintext}\n`);
       firstAdminToken = plaintext;
     }
-    const events = new EventHub({ database, logger });
     await events.start();
     const app = createApp({ catalog, services, auth, events });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
@@ -224,7 +225,6 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         });
       } catch (err) {
         await controlPlane?.stop();
-        await events.close();
         throw err;
       }
     }
@@ -266,6 +266,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
     };
   } catch (err) {
+    await events.close();
     await database.close().catch(() => {});
     throw err;
   }

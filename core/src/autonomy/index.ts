@@ -29,4 +29,5 @@ export {
   strictness,
   TRUST_TIER_ORDER,
 } from "./policy.ts";
+export { loadPolicyRows } from "./policy-rows.ts";
 export { AUTONOMY_AGENT_NAME, loadAutonomyAgent, SEEDED_CHAIN, seedAutonomy } from "./seed.ts";

@@ -30,9 +30,6 @@ export function effectiveLevel(stored: string): EffectiveLevel {
 /** AA < NP < RA < block. */
 export const strictness = (level: string): number => STRICTNESS[effectiveLevel(level)];
 
-export const stricterOf = (a: EffectiveLevel, b: EffectiveLevel): EffectiveLevel =>
-  STRICTNESS[a] >= STRICTNESS[b] ? a : b;
-
 /** One step stricter (learnings may raise by one, §3.5 step 11g); block stays block. */
 export function raise(level: EffectiveLevel): EffectiveLevel {
   return BY_STRICTNESS[Math.min(STRICTNESS[level] + 1, BY_STRICTNESS.length - 1)]!;

@@ -13,7 +13,8 @@ import {
 import { eq, type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { findCategory } from "../autonomy/categories.ts";
-import { POLICY_LEVELS, TRUST_TIER_ORDER } from "../autonomy/policy.ts";
+import { POLICY_LEVELS, resolvePolicy, TRUST_TIER_ORDER } from "../autonomy/policy.ts";
+import { loadPolicyRows } from "../autonomy/policy-rows.ts";
 import type { OpContext } from "../catalog/context.ts";
 import { defineOperation } from "../catalog/operation.ts";
 import { invalidInput } from "../errors.ts";
@@ -347,8 +348,68 @@ export const interventionPolicyDelete = defineOperation({
   },
 });
 
+export const interventionPolicyResolve = defineOperation({
+  name: "intervention_policy.resolve",
+  title: "Resolve the policy for an action",
+  description:
+    "Which intervention policy applies to an action category and actor, and why: the effective level (silent and unknown levels read as block; no matching row means require_approval, no_matching_policy), the winning row, its chain and channels. The actor is an agent (agent_id) or a user (user_id) with an optional trust tier; at defaults to now (quiet hours depend on it).",
+  examples: [
+    {
+      phrase: "what would the autonomy agent need to recover an instance",
+      input: {
+        action_category: "instance.recover",
+        actor_type: "agent",
+        agent_id: "<agent id>",
+        trust_tier: "monitored",
+      },
+    },
+    {
+      phrase: "which policy applies to module sync at 3am",
+      input: {
+        action_category: "module.sync",
+        actor_type: "agent",
+        agent_id: "<agent id>",
+        at: "2026-06-01T03:00:00Z",
+      },
+    },
+  ],
+  input: z.strictObject({
+    action_category: Category,
+    actor_type: z.enum(POLICY_ACTOR_TYPES),
+    agent_id: Uuid.optional(),
+    user_id: Uuid.optional(),
+    trust_tier: Tier.optional().describe("The actor's trust tier; unscored actors count as supervised."),
+    at: Timestamp.optional(),
+  }),
+  output: z.strictObject({
+    level: z.enum(["auto_approve", "notify_and_proceed", "require_approval", "block"]),
+    base_policy: z.string().nullable(),
+    matched_policy_id: Uuid.nullable(),
+    reason: z.enum(["matched", "no_matching_policy", "unknown_policy"]),
+    approval_chain_id: Uuid.nullable(),
+    preferred_channels: z.array(z.string()),
+  }),
+  scope: "autonomy:read",
+  effect: "read",
+  http: { method: "GET", path: "/autonomy/policies/resolve" },
+  async execute(ctx, input) {
+    const rows = await loadPolicyRows(ctx.db, ctx.principal.accountId, input.action_category);
+    return resolvePolicy(rows, {
+      category: input.action_category,
+      actor: {
+        type: input.actor_type,
+        agent_id: input.agent_id ?? null,
+        user_id: input.user_id ?? null,
+        trust_tier: input.trust_tier ?? null,
+      },
+      now: input.at ? new Date(input.at) : ctx.now,
+    });
+  },
+});
+
 export const interventionPolicyOperations = [
   interventionPolicyList,
+  interventionPolicyResolve,
   interventionPolicyGet,
   interventionPolicyCreate,
   interventionPolicyUpdate,

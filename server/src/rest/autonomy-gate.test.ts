@@ -241,6 +241,80 @@ describe("intervention policies", () => {
   });
 });
 
+describe("policy resolution over the API", () => {
+  it("resolves the seeded row for the agent, and approval for a demoted agent or an unknown user", async () => {
+    const agent = await loadAutonomyAgent(db(), accountId());
+    const q = (params: Record<string, string>) =>
+      fleet.api("GET", `/api/v1/autonomy/policies/resolve?${new URLSearchParams(params)}`, {
+        token: fleet.tokens.reader,
+      });
+    const seeded = await q({
+      action_category: "instance.mark_dead",
+      actor_type: "agent",
+      agent_id: agent.id,
+      trust_tier: "monitored",
+    });
+    expect(seeded.status, JSON.stringify(seeded.body)).toBe(200);
+    const [row] = await db()
+      .select()
+      .from(intervention_policies)
+      .where(
+        and(
+          eq(intervention_policies.agent_id, agent.id),
+          eq(intervention_policies.action_category, "instance.mark_dead"),
+        ),
+      );
+    expect(seeded.body.data).toMatchObject({ level: "auto_approve", matched_policy_id: row!.id, reason: "matched" });
+    const demoted = await q({
+      action_category: "instance.mark_dead",
+      actor_type: "agent",
+      agent_id: agent.id,
+      trust_tier: "supervised",
+    });
+    expect(demoted.body.data).toMatchObject({ level: "require_approval", reason: "no_matching_policy" });
+    const user = await q({ action_category: "instance.mark_dead", actor_type: "user", user_id: writerUserId });
+    expect(user.body.data.reason).toBe("no_matching_policy");
+    const bad = await q({ action_category: "instance.vanish", actor_type: "agent" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toContain("action_category");
+  });
+
+  it("a global * block outranked by the agent's own row; an agent block row wins over it at higher priority", async () => {
+    const agent = await loadAutonomyAgent(db(), accountId());
+    const block = await fleet.api("POST", "/api/v1/autonomy/policies", {
+      body: { scope: "global", action_category: "*", actor_type: "agent", policy: "block", priority: 1000 },
+    });
+    expect(block.status).toBe(201);
+    const params = new URLSearchParams({
+      action_category: "package.repository_sync",
+      actor_type: "agent",
+      agent_id: agent.id,
+      trust_tier: "monitored",
+    });
+    const res = await fleet.api("GET", `/api/v1/autonomy/policies/resolve?${params}`);
+    expect(res.body.data.level).toBe("auto_approve");
+    const mine = await fleet.api("POST", "/api/v1/autonomy/policies", {
+      body: {
+        scope: "agent",
+        action_category: "package.repository_sync",
+        actor_type: "agent",
+        agent_id: agent.id,
+        policy: "silent",
+        priority: 11,
+      },
+    });
+    expect(mine.status).toBe(201);
+    const after = await fleet.api("GET", `/api/v1/autonomy/policies/resolve?${params}`);
+    expect(after.body.data).toMatchObject({
+      level: "block",
+      base_policy: "silent",
+      matched_policy_id: mine.body.data.id,
+    });
+    await fleet.api("DELETE", `/api/v1/autonomy/policies/${block.body.data.id}`);
+    await fleet.api("DELETE", `/api/v1/autonomy/policies/${mine.body.data.id}`);
+  });
+});
+
 describe("approval requests", () => {
   it("creates a request bound to the action digest with a 4 h expiry, and lists it", async () => {
     const now = new Date();
