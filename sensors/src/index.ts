@@ -33,3 +33,28 @@ export {
   validateSignals,
 } from "./signal.ts";
 export { storageAssignmentDrift } from "./storage-assignment-drift.ts";
+export {
+  type ConditionState,
+  orderForDecision,
+  planConditions,
+  type SensorOutcome,
+  type SensorStatus,
+} from "./tick/conditions.ts";
+export {
+  type Decider,
+  type DecisionReason,
+  type DecisionRecord,
+  stampsDedupWindow,
+  type TickContext,
+} from "./tick/decider.ts";
+export {
+  createTickRunner,
+  HOOK_STEPS,
+  type HookStep,
+  newTickCorrelationId,
+  type TickHook,
+  type TickResult,
+  type TickRunner,
+  type TickRunnerDeps,
+  type TickStatus,
+} from "./tick/runner.ts";

@@ -96,7 +96,7 @@ function build(rows: StateDriftRow[], reads: ReadonlyMap<string, ProviderStatusR
     }
     page++;
     const read = reads.get(row.id);
-    if (!read || !read.ok) {
+    if (!read?.ok) {
       failed++;
       continue;
     }
@@ -126,6 +126,7 @@ export const instanceStateDrift: Sensor<typeof settings> & { query: typeof query
   order: 2,
   kinds: ["fleet.instance_state_drift"],
   settings,
+  readsProviders: true,
   query,
   build,
   async sense(ctx, s) {

@@ -44,6 +44,8 @@ export interface Sensor<S extends z.ZodType = z.ZodType> {
   kinds: readonly string[];
   /** Per-account settings with their defaults; parse({}) yields the defaults. */
   settings: S;
+  /** Reads provider status (only #2): the tick allows it the provider budget on top of the statement timeout. */
+  readsProviders?: boolean;
   sense(ctx: SenseContext, settings: z.output<S>): Promise<SenseResult>;
 }
 

@@ -23,7 +23,8 @@ export const SignalRefs = z.strictObject({
 });
 
 export const SignalSchema = z.strictObject({
-  kind: z.string().regex(/^fleet\.[a-z0-9_]+$/, "a fleet.-prefixed snake_case kind"),
+  // The fleet event kind pattern (spec/domain.md §1.8) narrowed to `fleet.`: no digits.
+  kind: z.string().regex(/^fleet\.[a-z_]+$/, "a fleet.-prefixed snake_case kind (letters and _)"),
   severity: z.enum(SEVERITIES),
   sensor: z.string().min(1),
   // 1–255 printable ASCII without whitespace, stable across ticks, account-scoped (no account id).

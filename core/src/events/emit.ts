@@ -32,6 +32,7 @@ export interface EventInput {
   task_id?: string | null;
   certificate_id?: string | null;
   instance_pool_id?: string | null;
+  cve_id?: string | null;
   /** The condition (kind + fingerprint) a signal or decision event is about. */
   fingerprint?: string | null;
   /** Overrides the origin's correlation id (agent events carry their own). */
@@ -68,6 +69,7 @@ const row = (origin: EventOrigin, seq: number, input: EventInput) => ({
   task_id: input.task_id ?? null,
   certificate_id: input.certificate_id ?? null,
   instance_pool_id: input.instance_pool_id ?? null,
+  cve_id: input.cve_id ?? null,
   emitted_at: input.emitted_at ?? origin.now,
 });
 
