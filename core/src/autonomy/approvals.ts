@@ -10,7 +10,7 @@ import {
   type DbOrTx,
   users,
 } from "@nodepilot/store";
-import { and, asc, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { systemPrincipal } from "../auth/principal.ts";
 import { AppError, conflict, forbidden, notFound } from "../errors.ts";
 import { type EventOrigin, emitEvent, emitEvents, type Severity } from "../events/emit.ts";
@@ -400,4 +400,34 @@ export async function expireOverdueApprovals(
     await emitEvents(tx, origin, rows.map(expiredEvent));
   }
   return expired;
+}
+
+/**
+ * The §3.4 rule-7 cooldown: when the last request for `dedupKey` was rejected or expired less than
+ * `cooldownSeconds` ago (1 h, 4 h for flag-F categories, from autonomy_settings), the instant it
+ * ends; else null. The gate answers `suppressed` (rejection_cooldown, until) while it runs.
+ */
+export async function rejectionCooldownUntil(
+  db: DbOrTx,
+  accountId: string,
+  dedupKey: string,
+  now: Date,
+  cooldownSeconds: number,
+): Promise<Date | null> {
+  if (cooldownSeconds <= 0) return null;
+  const since = new Date(now.getTime() - cooldownSeconds * 1000);
+  const [last] = await db
+    .select({ decided_at: approval_requests.decided_at })
+    .from(approval_requests)
+    .where(
+      and(
+        eq(approval_requests.account_id, accountId),
+        eq(approval_requests.dedup_key, dedupKey),
+        inArray(approval_requests.status, ["rejected", "expired"]),
+        gt(approval_requests.decided_at, since),
+      ),
+    )
+    .orderBy(desc(approval_requests.decided_at))
+    .limit(1);
+  return last?.decided_at ? new Date(last.decided_at.getTime() + cooldownSeconds * 1000) : null;
 }

@@ -8,6 +8,7 @@ export {
   createApprovalRequest,
   decideApproval,
   expireOverdueApprovals,
+  rejectionCooldownUntil,
 } from "./approvals.ts";
 export { ACTION_CATEGORIES, type ActionCategory, CATEGORY_NAMES, dedupKeyOf, findCategory } from "./categories.ts";
 export {

@@ -15,6 +15,7 @@ import {
   loadAutonomyAgent,
   type Principal,
   recordDecision,
+  rejectionCooldownUntil,
   systemPrincipal,
 } from "@nodepilot/core";
 import {
@@ -434,6 +435,27 @@ describe("approval requests", () => {
     expect(got.body.data).toMatchObject({ status: "expired", decisions: [] });
     expect(await eventsOf("autonomy.approval_expired", r.id)).toHaveLength(1);
     expect((await approve(r.id, r.payload_hash)).body.reason).toBe("not_pending");
+  });
+
+  it("a rejected or expired dedup key is in cooldown for the given seconds, a pending or approved one is not", async () => {
+    const target = randomUUID();
+    const { request: r } = await request({ target });
+    const key = r.dedup_key;
+    const now = new Date();
+    expect(await rejectionCooldownUntil(db(), accountId(), key, now, 3600)).toBeNull();
+    const res = await fleet.api("POST", `/api/v1/autonomy/approval_requests/${r.id}/reject`, {
+      token: fleet.tokens.writer,
+      body: { payload_hash: r.payload_hash, reason: "not now" },
+    });
+    const decidedAt = new Date(res.body.data.decided_at);
+    const until = await rejectionCooldownUntil(db(), accountId(), key, new Date(), 3600);
+    expect(until?.toISOString()).toBe(new Date(decidedAt.getTime() + 3_600_000).toISOString());
+    const after = new Date(decidedAt.getTime() + 3_600_001);
+    expect(await rejectionCooldownUntil(db(), accountId(), key, after, 3600)).toBeNull();
+    expect(await rejectionCooldownUntil(db(), accountId(), key, after, 14_400)).not.toBeNull();
+    const approvedKey = (await request({})).request;
+    await approve(approvedKey.id, approvedKey.payload_hash);
+    expect(await rejectionCooldownUntil(db(), accountId(), approvedKey.dedup_key, new Date(), 3600)).toBeNull();
   });
 
   it("expire_overdue expires every overdue pending request with its event, and nothing else", async () => {
