@@ -82,7 +82,7 @@ export function openAiCompatibleEmbedder(opts: OpenAiEmbedderOptions): Embedder 
         }
         out[d.index] = l2Normalise(d.embedding);
       }
-      const missing = out.findIndex((v) => v === undefined);
+      const missing = out.indexOf(undefined);
       if (missing >= 0) {
         throw new AppError("unavailable", `embedding response has no vector for input ${missing}`, {
           reason: "embedding_bad_response",
