@@ -6,6 +6,7 @@ import { fleet_events } from "@nodepilot/store";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { autonomyTickHandler, autonomyTickScheduleHandler } from "./autonomy-tick.ts";
 import { JOBS } from "./catalog.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
@@ -80,7 +81,12 @@ describe("fleet_event_retention", () => {
       pollMs: 25,
     });
     try {
-      queue.work({ task_reaper: taskReaperHandler(services), fleet_event_retention: eventRetentionHandler(services) });
+      queue.work({
+        task_reaper: taskReaperHandler(services),
+        fleet_event_retention: eventRetentionHandler(services),
+        "autonomy.tick": autonomyTickHandler(services),
+        "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
+      });
       const { id } = await queue.enqueue("fleet_event_retention", {
         account_id: fleet.runtime.accountId,
         batch_size: 2,

@@ -1,6 +1,12 @@
 // Starts the job system of a process: the queue (BullMQ with REDIS_URL, else the Postgres runner),
 // the schedules of spec/domain.md §5.3 that exist so far, and the workers. `npm start` runs it
 // inside the server process; `nodepilot worker` runs it alone, as many times as wanted.
+import {
+  autonomyTickHandler,
+  autonomyTickScheduleHandler,
+  autonomyTickScheduleJob,
+  TICK_SCHEDULE_EVERY_MS,
+} from "./autonomy-tick.ts";
 import { openBullmqJobQueue } from "./bullmq-job-queue.ts";
 import { eventRetentionJob, JOBS, type Jobs, taskReaperJob } from "./catalog.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
@@ -39,6 +45,7 @@ export interface JobSystem {
 const SCHEDULE_TIMES = {
   task_reaper: { everyMs: 60_000 },
   fleet_event_retention: { cron: "30 4 * * *", tz: "UTC" },
+  "autonomy.tick_schedule": { everyMs: TICK_SCHEDULE_EVERY_MS },
 } satisfies Partial<Record<Jobs[number]["name"], Repeat>>;
 
 export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem> {
@@ -71,9 +78,22 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
         },
         SCHEDULE_TIMES.fleet_event_retention,
       );
+      await queue.schedule(
+        key(autonomyTickScheduleJob.name),
+        autonomyTickScheduleJob.name,
+        scope,
+        SCHEDULE_TIMES["autonomy.tick_schedule"],
+      );
     }
     queue.work(
-      { task_reaper: taskReaperHandler(services), fleet_event_retention: eventRetentionHandler(services) },
+      {
+        task_reaper: taskReaperHandler(services),
+        fleet_event_retention: eventRetentionHandler(services),
+        "autonomy.tick": autonomyTickHandler(services),
+        "autonomy.tick_schedule": autonomyTickScheduleHandler(services, (accountId) =>
+          queue.enqueue("autonomy.tick", { account_id: accountId }, { dedupKey: `autonomy.tick:${accountId}` }),
+        ),
+      },
       { concurrency: opts.concurrency ?? 4 },
     );
   } catch (err) {
