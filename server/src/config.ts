@@ -18,6 +18,11 @@ const Env = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_.:-]{0,63}$/, "lower-case letters, digits and _ . : - (at most 64)")
     .default("nodepilot"),
+  /**
+   * Which accounts this process's scheduled jobs serve: `platform` (every account, the default) or
+   * `account` (only NODEPILOT_ACCOUNT, for a process that shares its database with others').
+   */
+  NODEPILOT_JOB_SCOPE: z.enum(["platform", "account"]).default("platform"),
   /** Fleet event retention (spec/domain.md §1.8): low and medium events, floor 7 days. */
   NODEPILOT_EVENT_RETENTION_LOW_DAYS: z.coerce.number().int().min(7).max(36_500).default(90),
   /** High and critical events, floor 30 days. */

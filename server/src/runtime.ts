@@ -218,7 +218,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
             lowMediumDays: config.NODEPILOT_EVENT_RETENTION_LOW_DAYS,
             highCriticalDays: config.NODEPILOT_EVENT_RETENTION_HIGH_DAYS,
           },
-          ...(jobOpts.accountOnly ? { accountId: seeded.accountId } : {}),
+          ...(jobOpts.accountOnly || config.NODEPILOT_JOB_SCOPE === "account" ? { accountId: seeded.accountId } : {}),
           queue: jobOpts.queue ?? config.NODEPILOT_JOB_QUEUE,
           ...(jobOpts.pollMs ? { pollMs: jobOpts.pollMs } : {}),
           ...(jobOpts.lockMs ? { lockMs: jobOpts.lockMs } : {}),

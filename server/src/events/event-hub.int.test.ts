@@ -59,6 +59,8 @@ async function startChild(): Promise<string> {
       NODEPILOT_ACCOUNT: fleet.runtime.config.NODEPILOT_ACCOUNT,
       NODEPILOT_MASTER_KEY: MASTER_KEY.toString("base64"),
       NODEPILOT_JOB_QUEUE: `events-child-${process.pid}`,
+      // The shared test database holds other suites' accounts: this process's jobs serve only its own.
+      NODEPILOT_JOB_SCOPE: "account",
       REDIS_URL: "",
       LOG_LEVEL: "warn",
     },
