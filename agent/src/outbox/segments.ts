@@ -51,7 +51,16 @@ export async function readOutbox(dir: string): Promise<LoadedOutbox> {
   const puts = new Map<number, LoadedEntry>();
   const segments: LoadedSegment[] = [];
   for (const name of names) {
-    const raw = await readFile(path.join(dir, name));
+    let raw: Buffer;
+    try {
+      raw = await readFile(path.join(dir, name));
+    } catch (err) {
+      // A running service removes segments once compacted; a concurrent reader (`status`, a test)
+      // may list one that is gone when it opens it. Its entries were acknowledged or rewritten into a
+      // newer segment, so a reader's view is a moment's snapshot, never an error.
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+      throw err;
+    }
     const end = raw.lastIndexOf(NEWLINE) + 1;
     const seg: LoadedSegment = {
       name,
