@@ -8,8 +8,9 @@ const ALLOWED = {
   store: [],
   core: ["store"],
   sensors: ["store", "core"],
-  server: ["store", "core", "sensors", "agent"],
-  bench: ["store", "core", "sensors", "server", "agent"],
+  graphs: ["store", "core"],
+  server: ["store", "core", "sensors", "graphs", "agent"],
+  bench: ["store", "core", "sensors", "graphs", "server", "agent"],
   agent: ["core"],
 };
 

@@ -25,12 +25,14 @@ import {
   TokenAuthenticator,
 } from "@nodepilot/core";
 import { LocalProvider } from "@nodepilot/core/providers";
+import { type AutonomyGate, createAutonomyGate, type GateDeps, openCheckpointer } from "@nodepilot/graphs";
 import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
 import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
+import { gateDecider, gateHooks } from "./autonomy/gate-decider.ts";
 import type { Config } from "./config.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
@@ -57,6 +59,8 @@ export interface Runtime {
   agentApi: AgentListener | undefined;
   /** Live fleet events of this process (LISTEN/NOTIFY fan-out). */
   events: EventHub;
+  /** The autonomy gate (LangGraph, checkpointed in Postgres): the ticks' decider and the approval executor. */
+  gate: AutonomyGate;
   /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
   startAgentApi(port?: number): Promise<AgentListener>;
   stop(): Promise<void>;
@@ -160,6 +164,8 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
     const catalog = buildCatalog(allOperations);
     const auth = new TokenAuthenticator(database.db);
+    const gateDeps: GateDeps = { services, catalog, learnings, logger };
+    const gate = createAutonomyGate(gateDeps, await openCheckpointer(database));
     const localCatalog = await local.getMetadata({
       idempotencyToken: "seed-local-catalog",
       deadline: new Date(Date.now() + 10_000),
@@ -220,6 +226,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           },
           ...(jobOpts.accountOnly || config.NODEPILOT_JOB_SCOPE === "account" ? { accountId: seeded.accountId } : {}),
           queue: jobOpts.queue ?? config.NODEPILOT_JOB_QUEUE,
+          autonomy: { decider: gateDecider(gate), hooks: gateHooks(gate, gateDeps) },
           ...(jobOpts.pollMs ? { pollMs: jobOpts.pollMs } : {}),
           ...(jobOpts.lockMs ? { lockMs: jobOpts.lockMs } : {}),
         });
@@ -227,6 +234,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         await controlPlane?.stop();
         throw err;
       }
+      const queue = jobs.queue;
+      services.onApprovalDecided = (accountId, requestId) => {
+        queue
+          .enqueue(
+            "autonomy.execute_approvals",
+            { account_id: accountId, approval_request_id: requestId },
+            { dedupKey: `autonomy.execute_approvals:${requestId}` },
+          )
+          .catch((err: unknown) =>
+            logger.warn("could not enqueue the approval's execution; the next tick runs it", {
+              approval_request_id: requestId,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+          );
+      };
     }
     return {
       config,
@@ -242,6 +264,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       jobs,
       learnings,
       events,
+      gate,
       get agentApi() {
         return agentApi;
       },

@@ -10,6 +10,7 @@ export {
   expireOverdueApprovals,
   rejectionCooldownUntil,
 } from "./approvals.ts";
+export { BINDINGS, type Binding, type BindingInput, bindSignal, unregisteredBindings } from "./bindings.ts";
 export { ACTION_CATEGORIES, type ActionCategory, CATEGORY_NAMES, dedupKeyOf, findCategory } from "./categories.ts";
 export {
   type ConsentBudget,

@@ -37,6 +37,11 @@ export interface Services {
   clock: () => Date;
   /** Called after a commit that made tasks leasable, so runners wake at once instead of polling. */
   onTasksChanged: (executor: "agent" | "control_plane") => void;
+  /**
+   * Called after a commit that decided an approval request (approved, rejected), so the gate acts on
+   * it at once (spec/autonomy.md §3.6); without it the next tick's step 2 does.
+   */
+  onApprovalDecided?: (accountId: string, approvalRequestId: string) => void;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
 }

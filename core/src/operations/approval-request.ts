@@ -65,6 +65,10 @@ const RequestSchema = z.strictObject({
   execution_status: z.enum(EXECUTION_STATES).nullable(),
   execution_result: z.record(z.string(), z.unknown()).nullable(),
   executed_at: NullableTimestamp,
+  graph_thread_id: z
+    .string()
+    .nullable()
+    .describe("The autonomy-gate thread paused on this request (its approval card), until the verdict is acted on."),
   version: z.number().int(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -181,6 +185,10 @@ const decide =
       payload_hash: input.payload_hash,
       ...(comment === undefined ? {} : { comment }),
     });
+    if (request.status !== "pending") {
+      const notify = ctx.services.onApprovalDecided;
+      if (notify) ctx.afterCommit(() => notify(request.account_id, request.id));
+    }
     return withDecisions(ctx, request);
   };
 

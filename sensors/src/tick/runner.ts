@@ -93,6 +93,14 @@ const increment = (m: Record<string, number>, key: string, by = 1) => {
 
 export interface TickRunner {
   run(accountId: string, opts?: { trigger?: "schedule" | "manual" }): Promise<TickResult>;
+  /**
+   * Steps 1–2 alone (§3.6 "a job runs at once under the account tick lock"): expire overdue
+   * approvals and act on decided ones, between ticks. Refused while a tick holds the account —
+   * that tick's own step 2, or the next one's, does it instead.
+   */
+  runApprovals(
+    accountId: string,
+  ): Promise<{ status: "ok" | "partial" | "skipped_locked"; counts: Record<string, number> }>;
 }
 
 export function createTickRunner(deps: TickRunnerDeps): TickRunner {
@@ -291,6 +299,29 @@ export function createTickRunner(deps: TickRunnerDeps): TickRunner {
   }
 
   return {
+    async runApprovals(accountId) {
+      const lock = await locks.tryAcquire(accountId);
+      if (!lock) return { status: "skipped_locked", counts: {} };
+      try {
+        const now = clock();
+        const settings = await loadAutonomySettings(db, accountId);
+        const tick = {
+          tickId: "",
+          correlationId: newTickCorrelationId(),
+          accountId,
+          now,
+          settings,
+          deadline: new Date(now.getTime() + settings.tick_budget_seconds * 1000),
+          db,
+        };
+        const counts: Record<string, number> = {};
+        let ok = await hook("expire_approvals", tick, counts);
+        ok = (await hook("execute_approved", tick, counts)) && ok;
+        return { status: ok ? "ok" : "partial", counts };
+      } finally {
+        await lock.release();
+      }
+    },
     async run(accountId, opts = {}) {
       const trigger = opts.trigger ?? "schedule";
       const correlationId = newTickCorrelationId();
@@ -352,11 +383,13 @@ export function createTickRunner(deps: TickRunnerDeps): TickRunner {
           };
         }
         phase("sense");
-        partial = !(await hook("validate", tick, totals)) || partial;
-        phase("validate");
 
         const plan = await updateConditions(accountId, started, tickId, correlationId, settings, runs);
         phase("conditions");
+        // Validation (§8 step 4) judges remediations against this sense pass; it runs once the
+        // conditions carry it (seen this tick, or cleared by a sensor that finished ok).
+        partial = !(await hook("validate", tick, totals)) || partial;
+        phase("validate");
 
         const decisions = { byDecision: {} as Record<string, number>, errors: 0, undecided: 0 };
         await decide(tick, plan, decisions);

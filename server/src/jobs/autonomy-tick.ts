@@ -4,7 +4,14 @@
 // tick_interval_seconds ago or more, so an account's interval applies from its next tick and new
 // accounts join without re-declaring schedules. A tick already waiting or running for the account
 // is not queued twice (dedup key), and the tick runner's account lock refuses a concurrent one.
-import { createProviderStatusReader, createTickRunner, type Decider, fleetSensorRegistry } from "@nodepilot/sensors";
+import {
+  createProviderStatusReader,
+  createTickRunner,
+  type Decider,
+  fleetSensorRegistry,
+  type TickRunner,
+  type TickRunnerDeps,
+} from "@nodepilot/sensors";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { defineJob, type JobHandler } from "./define-job.ts";
@@ -61,22 +68,38 @@ export function isTickDue(row: TickDueRow, now: Date): boolean {
   return elapsed >= row.tick_interval_seconds * 1000 - TICK_SCHEDULE_EVERY_MS / 2;
 }
 
+export const autonomyExecuteApprovalsJob = defineJob({
+  name: "autonomy.execute_approvals",
+  description:
+    "Act at once on the account's decided approval requests (spec/autonomy.md §3.6) under the account tick lock: " +
+    "resume each paused gate thread with its verdict, so an approved action runs without waiting for the next tick.",
+  payload: z.object({ account_id: z.uuid(), approval_request_id: z.uuid().optional() }).strict(),
+  timeoutMs: 120_000,
+  // A tick holding the account refuses it; retried, and that tick's own step 2 may do it first.
+  attempts: 6,
+  backoff: { type: "exponential", delayMs: 2000 },
+});
+
 type TickPayload = z.output<typeof autonomyTickJob.payload>;
 type SchedulePayload = z.output<typeof autonomyTickScheduleJob.payload>;
+type ExecutePayload = z.output<typeof autonomyExecuteApprovalsJob.payload>;
 
 export interface AutonomyTickDeps {
   /** The autonomy gate; absent, ticks sense and track conditions only. */
   decider?: Decider;
+  /** The gate's steps of the tick (approvals, validation). */
+  hooks?: TickRunnerDeps["hooks"];
 }
 
-/** One runner per process, so its in-process account guard (embedded databases) covers every tick it runs. */
-export function autonomyTickHandler(services: JobServices, deps: AutonomyTickDeps = {}): JobHandler<TickPayload> {
-  const runner = createTickRunner({
+/** One runner per process, so its in-process account guard (embedded databases) covers every tick and approval run. */
+export function createAutonomyRunner(services: JobServices, deps: AutonomyTickDeps = {}): TickRunner {
+  return createTickRunner({
     database: services.database,
     sensors: fleetSensorRegistry(),
     logger: services.logger,
     clock: services.clock,
     decider: deps.decider,
+    hooks: deps.hooks,
     providerStatus:
       services.providers && services.secrets
         ? createProviderStatusReader({
@@ -86,6 +109,9 @@ export function autonomyTickHandler(services: JobServices, deps: AutonomyTickDep
           })
         : undefined,
   });
+}
+
+export function autonomyTickHandler(runner: TickRunner): JobHandler<TickPayload> {
   return async (payload) => {
     const result = await runner.run(payload.account_id, { trigger: payload.trigger });
     return {
@@ -97,6 +123,15 @@ export function autonomyTickHandler(services: JobServices, deps: AutonomyTickDep
       decision_count: result.counts.decision_count ?? 0,
       sensors_failed: result.counts.sensors_failed ?? [],
     };
+  };
+}
+
+export function autonomyExecuteApprovalsHandler(runner: TickRunner): JobHandler<ExecutePayload> {
+  return async (payload) => {
+    const result = await runner.runApprovals(payload.account_id);
+    if (result.status === "skipped_locked")
+      throw new Error(`account ${payload.account_id} is held by a tick; retrying`);
+    return { account_id: payload.account_id, status: result.status, ...result.counts };
   };
 }
 

@@ -2,7 +2,7 @@
 // (spec/domain.md §5.3). Producers and workers share it; the handlers are in the files named below.
 // The sensor tick (`fleet_reconcile`, spec/autonomy.md §8) joins this list with the sensors.
 import { z } from "zod";
-import { autonomyTickJob, autonomyTickScheduleJob } from "./autonomy-tick.ts";
+import { autonomyExecuteApprovalsJob, autonomyTickJob, autonomyTickScheduleJob } from "./autonomy-tick.ts";
 import { defineJob } from "./define-job.ts";
 
 /** §5.3 #1, handler in task-reaper.ts. */
@@ -43,5 +43,11 @@ export const eventRetentionJob = defineJob({
   lock: { ttlMs: 3600_000 },
 });
 
-export const JOBS = [taskReaperJob, eventRetentionJob, autonomyTickJob, autonomyTickScheduleJob] as const;
+export const JOBS = [
+  taskReaperJob,
+  eventRetentionJob,
+  autonomyTickJob,
+  autonomyTickScheduleJob,
+  autonomyExecuteApprovalsJob,
+] as const;
 export type Jobs = typeof JOBS;

@@ -6,7 +6,12 @@ import { fleet_events } from "@nodepilot/store";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
-import { autonomyTickHandler, autonomyTickScheduleHandler } from "./autonomy-tick.ts";
+import {
+  autonomyExecuteApprovalsHandler,
+  autonomyTickHandler,
+  autonomyTickScheduleHandler,
+  createAutonomyRunner,
+} from "./autonomy-tick.ts";
 import { JOBS } from "./catalog.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
@@ -80,11 +85,13 @@ describe("fleet_event_retention", () => {
       accountId: fleet.runtime.accountId,
       pollMs: 25,
     });
+    const runner = createAutonomyRunner(services);
     try {
       queue.work({
         task_reaper: taskReaperHandler(services),
         fleet_event_retention: eventRetentionHandler(services),
-        "autonomy.tick": autonomyTickHandler(services),
+        "autonomy.tick": autonomyTickHandler(runner),
+        "autonomy.execute_approvals": autonomyExecuteApprovalsHandler(runner),
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
       });
       const { id } = await queue.enqueue("fleet_event_retention", {

@@ -2,9 +2,12 @@
 // the schedules of spec/domain.md §5.3 that exist so far, and the workers. `npm start` runs it
 // inside the server process; `nodepilot worker` runs it alone, as many times as wanted.
 import {
+  type AutonomyTickDeps,
+  autonomyExecuteApprovalsHandler,
   autonomyTickHandler,
   autonomyTickScheduleHandler,
   autonomyTickScheduleJob,
+  createAutonomyRunner,
   TICK_SCHEDULE_EVERY_MS,
 } from "./autonomy-tick.ts";
 import { openBullmqJobQueue } from "./bullmq-job-queue.ts";
@@ -34,6 +37,8 @@ export interface JobSystemOptions {
   lockMs?: number;
   /** The Postgres runner's idle poll (default 1000 ms). */
   pollMs?: number;
+  /** The autonomy gate for ticks (decider and hooks); without it ticks sense and track conditions only. */
+  autonomy?: AutonomyTickDeps;
 }
 
 export interface JobSystem {
@@ -85,11 +90,13 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
         SCHEDULE_TIMES["autonomy.tick_schedule"],
       );
     }
+    const runner = createAutonomyRunner(services, opts.autonomy);
     queue.work(
       {
         task_reaper: taskReaperHandler(services),
         fleet_event_retention: eventRetentionHandler(services),
-        "autonomy.tick": autonomyTickHandler(services),
+        "autonomy.tick": autonomyTickHandler(runner),
+        "autonomy.execute_approvals": autonomyExecuteApprovalsHandler(runner),
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, (accountId) =>
           queue.enqueue("autonomy.tick", { account_id: accountId }, { dedupKey: `autonomy.tick:${accountId}` }),
         ),

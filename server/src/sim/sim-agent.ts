@@ -51,7 +51,7 @@ export class SimAgent {
   /** Decided once: this agent goes quiet after its first acknowledged heartbeat. */
   readonly silent: boolean;
   lastAckAt: Date | undefined;
-  readonly #bootId = randomUUID();
+  #bootId = randomUUID();
 
   constructor(private readonly o: SimAgentOptions) {
     this.paths = statePaths(join(o.stateRoot, o.machine.instanceId));
@@ -148,6 +148,11 @@ export class SimAgent {
         rng: this.o.rng,
         hostname: `sim-${this.o.machine.index}`,
         workMs: this.o.taskWorkMs,
+        reboot: () => {
+          const previous = this.#bootId;
+          this.#bootId = randomUUID();
+          return previous;
+        },
       }),
       onReported: (_entry, status) => stats.taskReported(status),
     });
@@ -202,6 +207,8 @@ export class SimAgent {
       await tasks.drain(2_000);
     } finally {
       client.close();
+      // A stopped agent can run again (a machine that comes back): with a fresh connection.
+      this.client = this.connect(this.o.listenerUrl);
     }
   }
 }

@@ -11,6 +11,8 @@ export interface SimHandlerOptions {
   hostname: string;
   /** How long a simulated task works before it answers. */
   workMs: number;
+  /** A simulated reboot: the agent starts a new boot; returns the boot id it left. */
+  reboot: () => string;
 }
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -72,6 +74,9 @@ export function simHandlers(o: SimHandlerOptions): Map<string, TaskHandler> {
       o,
     ),
     simulated("apply_config", z.strictObject({}), () => ({ converged: [], not_converged: [] }), o),
+    // Completes with the boot it leaves; the next heartbeat carries the new boot id, which settles
+    // the instance's reboot on the platform (deferred completion), as a real machine's would.
+    simulated("reboot", z.strictObject({ reason: z.string() }), () => ({ previous_boot_id: o.reboot() }), o),
   ];
   return new Map(list.map((h) => [h.command, h]));
 }

@@ -179,6 +179,8 @@ export const approval_requests = pgTable(
     execution_status: text("execution_status", { enum: EXECUTION_STATES }),
     execution_result: jsonb("execution_result").$type<Record<string, unknown>>(),
     executed_at: ts("executed_at"),
+    /** The autonomy-gate graph thread paused on this request (LangGraph interrupt); resumed on a verdict. */
+    graph_thread_id: text("graph_thread_id"),
     version: version(),
     created_at: createdAt(),
     updated_at: updatedAt(),

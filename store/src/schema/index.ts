@@ -2,6 +2,7 @@
 export * from "./autonomy-gate.ts";
 export * from "./autonomy-modules.ts";
 export * from "./autonomy-pressure.ts";
+export * from "./autonomy-remediations.ts";
 export * from "./autonomy-settings.ts";
 export * from "./autonomy-ticks.ts";
 export * from "./delivery.ts";
