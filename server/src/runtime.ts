@@ -235,6 +235,16 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         throw err;
       }
       const queue = jobs.queue;
+      // The same job and dedup key as the schedule's: a tick already waiting is not queued twice.
+      services.requestTick = async (accountId) => ({
+        jobId: (
+          await queue.enqueue(
+            "autonomy.tick",
+            { account_id: accountId, trigger: "manual" },
+            { dedupKey: `autonomy.tick:${accountId}` },
+          )
+        ).id,
+      });
       services.onApprovalDecided = (accountId, requestId) => {
         queue
           .enqueue(

@@ -42,6 +42,8 @@ export interface Services {
    * it at once (spec/autonomy.md §3.6); without it the next tick's step 2 does.
    */
   onApprovalDecided?: (accountId: string, approvalRequestId: string) => void;
+  /** Queue an autonomy tick for the account now (fleet_tick.run); absent in a process without a job system. */
+  requestTick?: (accountId: string) => Promise<{ jobId: string }>;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
 }

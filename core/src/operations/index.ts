@@ -8,6 +8,7 @@ import { bootstrapTokenOperations } from "./bootstrap-token.ts";
 import { consentBudgetOperations } from "./consent-budget.ts";
 import { unclaimedDeviceOperations } from "./device.ts";
 import { eventOperations } from "./event.ts";
+import { fleetTickOperations } from "./fleet-tick.ts";
 import { instanceOperations } from "./instance.ts";
 import { interventionPolicyOperations } from "./intervention-policy.ts";
 import { moduleOperations } from "./module.ts";
@@ -40,4 +41,5 @@ export const allOperations: readonly AnyOperation[] = [
   ...approvalRequestOperations,
   ...consentBudgetOperations,
   ...sensorConfigOperations,
+  ...fleetTickOperations,
 ] as unknown as AnyOperation[];
