@@ -39,6 +39,8 @@ export interface Services {
   onTasksChanged: (executor: "agent" | "control_plane") => void;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
+  /** The commit this build was made from (NODEPILOT_BUILD_SHA), stamped on compliance snapshots. */
+  buildSha?: string;
 }
 
 export interface OpContext {
