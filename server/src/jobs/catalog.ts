@@ -3,6 +3,7 @@
 // The sensor tick (`fleet_reconcile`, spec/autonomy.md §8) joins this list with the sensors.
 import { z } from "zod";
 import { autonomyTickJob, autonomyTickScheduleJob } from "./autonomy-tick.ts";
+import { complianceSnapshotJob } from "./compliance-snapshot.ts";
 import { defineJob } from "./define-job.ts";
 
 /** §5.3 #1, handler in task-reaper.ts. */
@@ -43,5 +44,11 @@ export const eventRetentionJob = defineJob({
   lock: { ttlMs: 3600_000 },
 });
 
-export const JOBS = [taskReaperJob, eventRetentionJob, autonomyTickJob, autonomyTickScheduleJob] as const;
+export const JOBS = [
+  taskReaperJob,
+  eventRetentionJob,
+  autonomyTickJob,
+  autonomyTickScheduleJob,
+  complianceSnapshotJob,
+] as const;
 export type Jobs = typeof JOBS;

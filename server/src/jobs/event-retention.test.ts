@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 import { autonomyTickHandler, autonomyTickScheduleHandler } from "./autonomy-tick.ts";
 import { JOBS } from "./catalog.ts";
+import { complianceSnapshotHandler } from "./compliance-snapshot.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
 import { createPgJobQueue } from "./pg-job-queue.ts";
@@ -86,6 +87,7 @@ describe("fleet_event_retention", () => {
         fleet_event_retention: eventRetentionHandler(services),
         "autonomy.tick": autonomyTickHandler(services),
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
+        "compliance.daily_snapshot": complianceSnapshotHandler(services),
       });
       const { id } = await queue.enqueue("fleet_event_retention", {
         account_id: fleet.runtime.accountId,
