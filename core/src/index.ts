@@ -17,6 +17,7 @@ export type { Logger, OpContext, SensorCatalog, SensorDescriptor, Services } fro
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
 export * from "./claim/index.ts";
+export * from "./compliance/index.ts";
 export * from "./delivery/index.ts";
 export * from "./enrollment/index.ts";
 export {

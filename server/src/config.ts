@@ -33,6 +33,11 @@ const Env = z.object({
     .optional()
     .refine((v) => v === undefined || Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded"),
   NODEPILOT_ACCOUNT: z.string().min(1).default("default"),
+  /** The commit this build was made from; compliance snapshots record it as generator_version. */
+  NODEPILOT_BUILD_SHA: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/, "a lower-case hex commit id (7–64 characters)")
+    .optional(),
   NODEPILOT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   /** Learnings' embeddings (spec/autonomy.md §5.3) from an OpenAI-compatible endpoint; unset → the local embedder. */

@@ -159,6 +159,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         for (const l of listeners) l(executor);
       },
       sensors: fleetSensorRegistry(),
+      ...(config.NODEPILOT_BUILD_SHA ? { buildSha: config.NODEPILOT_BUILD_SHA } : {}),
       // Provisioning hands new machines this endpoint; undefined until startAgentApi has run.
       agentEndpoint: () => (agentApi ? localAgentEndpoint(agentApi, config.HOST) : undefined),
     };
@@ -236,12 +237,12 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
       const queue = jobs.queue;
       // The same job and dedup key as the schedule's: a tick already waiting is not queued twice.
-      services.requestTick = async (accountId) => ({
+      services.requestTick = async (accountId, tx) => ({
         jobId: (
           await queue.enqueue(
             "autonomy.tick",
             { account_id: accountId, trigger: "manual" },
-            { dedupKey: `autonomy.tick:${accountId}` },
+            { dedupKey: `autonomy.tick:${accountId}`, tx },
           )
         ).id,
       });

@@ -43,9 +43,11 @@ export interface Services {
    */
   onApprovalDecided?: (accountId: string, approvalRequestId: string) => void;
   /** Queue an autonomy tick for the account now (fleet_tick.run); absent in a process without a job system. */
-  requestTick?: (accountId: string) => Promise<{ jobId: string }>;
+  requestTick?: (accountId: string, tx: DbOrTx) => Promise<{ jobId: string }>;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
+  /** The commit this build was made from (NODEPILOT_BUILD_SHA), stamped on compliance snapshots. */
+  buildSha?: string;
 }
 
 export interface OpContext {

@@ -71,8 +71,9 @@ export async function invoke(
     now: services.clock(),
     afterCommit: (fn: () => void) => after.push(fn),
   };
+  let prepared: unknown;
   const run = async (ctx: OpContext) => {
-    const out = await op.execute(ctx, input);
+    const out = await op.execute(ctx, input, prepared);
     const parsed = op.output.safeParse(out);
     if (!parsed.success) {
       throw new AppError("internal", `${op.name} produced output that does not match its schema`, {
@@ -86,6 +87,7 @@ export async function invoke(
     if (op.effect === "read") {
       result = await run({ ...base, db: services.database.db });
     } else {
+      if (op.prepare) prepared = await op.prepare({ ...base, db: services.database.db }, input);
       const key =
         (typeof input.idempotency_key === "string" ? input.idempotency_key : undefined) ?? meta.idempotencyKey;
       // An AppError flagged `commit` is a recorded refusal: keep the transaction, then answer with it.

@@ -19,7 +19,7 @@ export interface HttpBinding {
   status: 200 | 201 | 202;
 }
 
-export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType> {
+export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType, P = void> {
   name: string;
   title: string;
   description: string;
@@ -40,15 +40,23 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodT
   list: boolean;
   http: HttpBinding;
   deprecated?: { since: string; use_instead: string };
-  execute(ctx: OpContext, input: z.infer<I>): Promise<z.infer<O>>;
+  /**
+   * Reads a write operation needs from a transaction of its own (e.g. one REPEATABLE READ snapshot),
+   * run before the write transaction opens, with `ctx.db` the pool. Its result is execute's third
+   * argument. A transaction cannot wait on another connection's (embedded, that deadlocks), so such
+   * reads cannot happen inside execute.
+   */
+  prepare?(ctx: OpContext, input: z.infer<I>): Promise<P>;
+  execute(ctx: OpContext, input: z.infer<I>, prepared: P): Promise<z.infer<O>>;
 }
 
-export type AnyOperation = Operation<z.ZodObject, z.ZodType>;
+// biome-ignore lint/suspicious/noExplicitAny: the catalog holds operations whose prepared values differ.
+export type AnyOperation = Operation<z.ZodObject, z.ZodType, any>;
 
 const NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
-type OperationSpec<I extends z.ZodObject, O extends z.ZodType> = Omit<
-  Operation<I, O>,
+type OperationSpec<I extends z.ZodObject, O extends z.ZodType, P> = Omit<
+  Operation<I, O, P>,
   "idempotent" | "principal" | "returnsSecret" | "openWorld" | "list" | "http"
 > & {
   idempotent?: boolean;
@@ -60,14 +68,15 @@ type OperationSpec<I extends z.ZodObject, O extends z.ZodType> = Omit<
 };
 
 /** Define an operation; checks the rules a build must enforce (name, effect, category, docs). */
-export function defineOperation<I extends z.ZodObject, O extends z.ZodType>(
-  spec: OperationSpec<I, O>,
-): Operation<I, O> {
+export function defineOperation<I extends z.ZodObject, O extends z.ZodType, P = void>(
+  spec: OperationSpec<I, O, P>,
+): Operation<I, O, P> {
   if (!NAME.test(spec.name) || spec.name.length > 48) throw new Error(`operation name ${spec.name} is not valid`);
   if (spec.effect !== "read" && !spec.actionCategory) {
     throw new Error(`operation ${spec.name} is ${spec.effect} but has no action category`);
   }
   if (spec.description.length > 1024) throw new Error(`operation ${spec.name} description is over 1024 chars`);
+  if (spec.prepare && spec.effect === "read") throw new Error(`operation ${spec.name} is a read: it needs no prepare`);
   if (spec.examples.length < 2) throw new Error(`operation ${spec.name} needs at least two examples`);
   const idempotent = spec.idempotent ?? spec.effect === "read";
   if (!idempotent && !("idempotency_key" in spec.input.shape)) {

@@ -6,6 +6,7 @@ import { type DbOrTx, delivery_keys } from "@nodepilot/store";
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { type DeliveryStatement, deliveryStatementBytes } from "../agent-protocol/delivery.ts";
 import { systemPrincipal } from "../auth/principal.ts";
+import { AppError } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import type { SecretBox } from "../lib/secret-box.ts";
 
@@ -39,6 +40,27 @@ async function activeKey(db: DbOrTx, accountId: string): Promise<KeyRow | undefi
     .where(and(eq(delivery_keys.account_id, accountId), isNull(delivery_keys.revoked_at)))
     .limit(1);
   return row;
+}
+
+/**
+ * The account's active delivery key if it has one; never creates one. Opening it needs the master
+ * key: a process without it gets `unavailable` naming NODEPILOT_MASTER_KEY rather than a silent skip.
+ */
+export async function findDeliveryKey(
+  db: DbOrTx,
+  secrets: SecretBox | undefined,
+  accountId: string,
+): Promise<DeliveryKey | undefined> {
+  const row = await activeKey(db, accountId);
+  if (!row) return undefined;
+  if (!secrets) {
+    throw new AppError(
+      "unavailable",
+      `account ${accountId} has delivery key ${row.key_id}; signing with it needs the master key (NODEPILOT_MASTER_KEY), which this process was not given`,
+      { reason: "master_key_missing" },
+    );
+  }
+  return open(secrets, row);
 }
 
 /** The account's active delivery key, creating (and announcing) it on first use. */

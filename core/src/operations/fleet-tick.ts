@@ -60,7 +60,8 @@ export const fleetTickRun = defineOperation({
         reason: "no_job_system",
       });
     }
-    const { jobId } = await request(ctx.principal.accountId);
+    // Enqueued in the operation's transaction: a refused or failed call leaves no job behind.
+    const { jobId } = await request(ctx.principal.accountId, ctx.db);
     return { account_id: ctx.principal.accountId, job_id: jobId };
   },
 });

@@ -2,6 +2,7 @@
 // REDIS_URL, for deployments that run jobs apart from the API replicas (DESIGN.md §4). Any number may
 // run; each occurrence of a schedule runs once, and a killed worker's job is retried by another.
 
+import { SecretBox } from "@nodepilot/core";
 import { openDatabase } from "@nodepilot/store";
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
@@ -30,7 +31,17 @@ export function registerWorkerCommand(program: Command): void {
         poolSize: config.NODEPILOT_DB_POOL_SIZE,
       });
       const jobs = await startJobSystem({
-        services: { database, logger, clock: () => new Date() },
+        services: {
+          database,
+          logger,
+          clock: () => new Date(),
+          // The master key lets a worker open delivery keys (signing compliance snapshots); without
+          // it, accounts that have one cannot be snapshotted here and the job says so per account.
+          ...(config.NODEPILOT_MASTER_KEY
+            ? { secrets: new SecretBox(Buffer.from(config.NODEPILOT_MASTER_KEY, "base64")) }
+            : {}),
+          ...(config.NODEPILOT_BUILD_SHA ? { buildSha: config.NODEPILOT_BUILD_SHA } : {}),
+        },
         redisUrl: config.REDIS_URL,
         queue: config.NODEPILOT_JOB_QUEUE,
         retention: {

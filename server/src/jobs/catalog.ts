@@ -3,6 +3,7 @@
 // The sensor tick (`fleet_reconcile`, spec/autonomy.md §8) joins this list with the sensors.
 import { z } from "zod";
 import { autonomyExecuteApprovalsJob, autonomyTickJob, autonomyTickScheduleJob } from "./autonomy-tick.ts";
+import { complianceSnapshotJob } from "./compliance-snapshot.ts";
 import { defineJob } from "./define-job.ts";
 
 /** §5.3 #1, handler in task-reaper.ts. */
@@ -49,5 +50,6 @@ export const JOBS = [
   autonomyTickJob,
   autonomyTickScheduleJob,
   autonomyExecuteApprovalsJob,
+  complianceSnapshotJob,
 ] as const;
 export type Jobs = typeof JOBS;

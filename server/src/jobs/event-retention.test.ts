@@ -13,6 +13,7 @@ import {
   createAutonomyRunner,
 } from "./autonomy-tick.ts";
 import { JOBS } from "./catalog.ts";
+import { complianceSnapshotHandler } from "./compliance-snapshot.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
 import { createPgJobQueue } from "./pg-job-queue.ts";
@@ -93,6 +94,7 @@ describe("fleet_event_retention", () => {
         "autonomy.tick": autonomyTickHandler(runner),
         "autonomy.execute_approvals": autonomyExecuteApprovalsHandler(runner),
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
+        "compliance.daily_snapshot": complianceSnapshotHandler(services),
       });
       const { id } = await queue.enqueue("fleet_event_retention", {
         account_id: fleet.runtime.accountId,

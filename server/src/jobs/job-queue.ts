@@ -2,6 +2,7 @@
 // Redis, and the Postgres-backed runner for embedded mode and deployments without Redis. One
 // conformance suite (job-queue.conformance.ts) runs against both.
 import { AppError, fromZodError } from "@nodepilot/core";
+import type { DbOrTx } from "@nodepilot/store";
 import type { AnyJob, JobCatalog, JobHandlers, JobName, PayloadIn } from "./define-job.ts";
 
 export interface EnqueueOptions {
@@ -12,6 +13,12 @@ export interface EnqueueOptions {
   dedupKey?: string;
   /** Run no earlier than this many ms from now. */
   delayMs?: number;
+  /**
+   * The caller's open transaction. The Postgres queue inserts the job in it, so the job exists only
+   * if the caller commits — and, embedded, a write through another connection while the caller
+   * holds a transaction would wait forever (ADR 0001). BullMQ does not use it.
+   */
+  tx?: DbOrTx;
 }
 
 /** A repeatable schedule: every N ms (the first occurrence at once), or a cron pattern. */

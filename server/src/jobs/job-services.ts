@@ -12,4 +12,6 @@ export interface JobServices {
   /** Provider adapters and the master key: the tick reads provider status with them (sensor #2). */
   providers?: ProviderRegistry;
   secrets?: SecretBox;
+  /** Stamped on compliance snapshots as generator_version (NODEPILOT_BUILD_SHA). */
+  buildSha?: string;
 }

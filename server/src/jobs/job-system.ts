@@ -12,6 +12,7 @@ import {
 } from "./autonomy-tick.ts";
 import { openBullmqJobQueue } from "./bullmq-job-queue.ts";
 import { eventRetentionJob, JOBS, type Jobs, taskReaperJob } from "./catalog.ts";
+import { complianceSnapshotHandler, complianceSnapshotJob } from "./compliance-snapshot.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import type { JobQueue, Repeat } from "./job-queue.ts";
 import type { JobServices } from "./job-services.ts";
@@ -50,6 +51,8 @@ export interface JobSystem {
 const SCHEDULE_TIMES = {
   task_reaper: { everyMs: 60_000 },
   fleet_event_retention: { cron: "30 4 * * *", tz: "UTC" },
+  // After the event retention (spec/autonomy.md §7.2).
+  "compliance.daily_snapshot": { cron: "45 4 * * *", tz: "UTC" },
   "autonomy.tick_schedule": { everyMs: TICK_SCHEDULE_EVERY_MS },
 } satisfies Partial<Record<Jobs[number]["name"], Repeat>>;
 
@@ -89,6 +92,12 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
         scope,
         SCHEDULE_TIMES["autonomy.tick_schedule"],
       );
+      await queue.schedule(
+        key(complianceSnapshotJob.name),
+        complianceSnapshotJob.name,
+        scope,
+        SCHEDULE_TIMES["compliance.daily_snapshot"],
+      );
     }
     const runner = createAutonomyRunner(services, opts.autonomy);
     queue.work(
@@ -100,6 +109,7 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, (accountId) =>
           queue.enqueue("autonomy.tick", { account_id: accountId }, { dedupKey: `autonomy.tick:${accountId}` }),
         ),
+        "compliance.daily_snapshot": complianceSnapshotHandler(services),
       },
       { concurrency: opts.concurrency ?? 4 },
     );

@@ -148,7 +148,7 @@ export function createPgJobQueue<C extends JobCatalog>(opts: PgJobQueueOptions<C
     backend: "postgres",
     async enqueue(name, payload, o = {}) {
       const parsed = parseForEnqueue(byName, name, payload);
-      const { id } = await insertJob(db, queue, {
+      const { id } = await insertJob(o.tx ?? db, queue, {
         def: parsed.def,
         payload: parsed.payload,
         runAt: new Date(Date.now() + (o.delayMs ?? 0)),

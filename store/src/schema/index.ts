@@ -5,6 +5,7 @@ export * from "./autonomy-pressure.ts";
 export * from "./autonomy-remediations.ts";
 export * from "./autonomy-settings.ts";
 export * from "./autonomy-ticks.ts";
+export * from "./compliance.ts";
 export * from "./delivery.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
