@@ -25,14 +25,14 @@ import {
   TokenAuthenticator,
 } from "@nodepilot/core";
 import { LocalProvider } from "@nodepilot/core/providers";
-import { type AutonomyGate, createAutonomyGate, type GateDeps, openCheckpointer } from "@nodepilot/graphs";
+import type { AutonomyGate } from "@nodepilot/graphs";
 import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
 import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
-import { gateDecider, gateHooks } from "./autonomy/gate-decider.ts";
+import { buildAutonomy } from "./autonomy/autonomy-composition.ts";
 import type { Config } from "./config.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
@@ -165,8 +165,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
     const catalog = buildCatalog(allOperations);
     const auth = new TokenAuthenticator(database.db);
-    const gateDeps: GateDeps = { services, catalog, learnings, logger };
-    const gate = createAutonomyGate(gateDeps, await openCheckpointer(database));
+    const autonomy = await buildAutonomy({ services, catalog, learnings, logger });
     const localCatalog = await local.getMetadata({
       idempotencyToken: "seed-local-catalog",
       deadline: new Date(Date.now() + 10_000),
@@ -227,7 +226,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           },
           ...(jobOpts.accountOnly || config.NODEPILOT_JOB_SCOPE === "account" ? { accountId: seeded.accountId } : {}),
           queue: jobOpts.queue ?? config.NODEPILOT_JOB_QUEUE,
-          autonomy: { decider: gateDecider(gate), hooks: gateHooks(gate, gateDeps) },
+          autonomy: autonomy.tick,
           ...(jobOpts.pollMs ? { pollMs: jobOpts.pollMs } : {}),
           ...(jobOpts.lockMs ? { lockMs: jobOpts.lockMs } : {}),
         });
@@ -275,7 +274,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       jobs,
       learnings,
       events,
-      gate,
+      gate: autonomy.gate,
       get agentApi() {
         return agentApi;
       },

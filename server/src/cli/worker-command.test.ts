@@ -2,7 +2,7 @@
 // database (PGlite served over the wire front, or PostgreSQL; BullMQ with NODEPILOT_TEST_REDIS_URL),
 // stops cleanly on SIGTERM, and refuses to start without DATABASE_URL.
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { job_runs } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
@@ -58,6 +58,7 @@ describe("nodepilot worker", () => {
     const redisUrl = testRedisUrl();
     const w = worker(["--no-schedules", "--concurrency", "2"], {
       DATABASE_URL: fleet.runtime.database.url,
+      NODEPILOT_MASTER_KEY: randomBytes(32).toString("base64"),
       NODEPILOT_JOB_QUEUE: namespace,
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     });
@@ -92,5 +93,11 @@ describe("nodepilot worker", () => {
     const w = worker([], {});
     expect(await w.exit).toBe(1);
     expect(w.out.stderr).toMatch(/nodepilot worker needs DATABASE_URL/);
+  });
+
+  it("refuses to start without the master key its ticks act with", async () => {
+    const w = worker([], { DATABASE_URL: fleet.runtime.database.url });
+    expect(await w.exit).toBe(1);
+    expect(w.out.stderr).toMatch(/nodepilot worker needs NODEPILOT_MASTER_KEY/);
   });
 });

@@ -2,9 +2,19 @@
 // REDIS_URL, for deployments that run jobs apart from the API replicas (DESIGN.md §4). Any number may
 // run; each occurrence of a schedule runs once, and a killed worker's job is retried by another.
 
-import { SecretBox } from "@nodepilot/core";
+import {
+  allOperations,
+  buildCatalog,
+  chooseEmbedder,
+  ProviderRegistry,
+  prepareLearningsIndex,
+  SecretBox,
+  type Services,
+} from "@nodepilot/core";
+import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { openDatabase } from "@nodepilot/store";
 import type { Command } from "commander";
+import { buildAutonomy } from "../autonomy/autonomy-composition.ts";
 import { loadConfig } from "../config.ts";
 import { startJobSystem } from "../jobs/job-system.ts";
 import { createLogger } from "../logger.ts";
@@ -25,23 +35,46 @@ export function registerWorkerCommand(program: Command): void {
           "nodepilot worker needs DATABASE_URL: an embedded database belongs to its `nodepilot start` process, which runs its own workers",
         );
       }
+      if (!config.NODEPILOT_MASTER_KEY) {
+        throw new Error(
+          "nodepilot worker needs NODEPILOT_MASTER_KEY (the one the server uses): its ticks act through the catalog, which seals replies and opens provider and delivery keys with it",
+        );
+      }
       const logger = createLogger(config.LOG_LEVEL);
       const database = await openDatabase({
         databaseUrl: config.DATABASE_URL,
         poolSize: config.NODEPILOT_DB_POOL_SIZE,
       });
+      const services: Services = {
+        database,
+        // No provider adapters here: a hard reboot becomes a control-plane task the server's runner executes.
+        providers: new ProviderRegistry(),
+        secrets: new SecretBox(Buffer.from(config.NODEPILOT_MASTER_KEY, "base64")),
+        logger,
+        clock: () => new Date(),
+        // Agents long-poll the server's listener, which wakes on its own; nothing to wake in this process.
+        onTasksChanged: () => {},
+        sensors: fleetSensorRegistry(),
+      };
+      const autonomy = await buildAutonomy({
+        services,
+        catalog: buildCatalog(allOperations),
+        learnings: await prepareLearningsIndex(database, chooseEmbedder(config), logger),
+        logger,
+      }).catch(async (err) => {
+        await database.close();
+        throw err;
+      });
       const jobs = await startJobSystem({
         services: {
           database,
           logger,
-          clock: () => new Date(),
-          // The master key lets a worker open delivery keys (signing compliance snapshots); without
-          // it, accounts that have one cannot be snapshotted here and the job says so per account.
-          ...(config.NODEPILOT_MASTER_KEY
-            ? { secrets: new SecretBox(Buffer.from(config.NODEPILOT_MASTER_KEY, "base64")) }
-            : {}),
+          clock: services.clock,
+          // The master key opens delivery keys (signing compliance snapshots) and seals the catalog's replies.
+          secrets: services.secrets,
           ...(config.NODEPILOT_BUILD_SHA ? { buildSha: config.NODEPILOT_BUILD_SHA } : {}),
         },
+        autonomy: autonomy.tick,
         redisUrl: config.REDIS_URL,
         queue: config.NODEPILOT_JOB_QUEUE,
         retention: {
