@@ -227,6 +227,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           ...(jobOpts.accountOnly || config.NODEPILOT_JOB_SCOPE === "account" ? { accountId: seeded.accountId } : {}),
           queue: jobOpts.queue ?? config.NODEPILOT_JOB_QUEUE,
           autonomy: autonomy.tick,
+          learnings,
           ...(jobOpts.pollMs ? { pollMs: jobOpts.pollMs } : {}),
           ...(jobOpts.lockMs ? { lockMs: jobOpts.lockMs } : {}),
         });

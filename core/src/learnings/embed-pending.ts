@@ -23,7 +23,7 @@ export const embedBackoffMs = (attempts: number): number => Math.min(60, 2 ** Ma
 export async function embedPending(
   db: DbOrTx,
   embedder: Embedder,
-  opts: { now?: Date; batchSize?: number; signal?: AbortSignal } = {},
+  opts: { now?: Date; batchSize?: number; signal?: AbortSignal; accountId?: string } = {},
 ): Promise<EmbedPendingResult> {
   const now = opts.now ?? new Date();
   const batch = await db.execute<{
@@ -34,6 +34,7 @@ export async function embedPending(
   }>(sql`
     SELECT id, situation_text, embedding_attempts AS attempts, created_at FROM learnings
     WHERE embedding_status = 'pending' AND (embedding_next_attempt_at IS NULL OR embedding_next_attempt_at <= ${now})
+      ${opts.accountId ? sql`AND account_id = ${opts.accountId}::uuid` : sql``}
     ORDER BY embedding_next_attempt_at NULLS FIRST, id LIMIT ${opts.batchSize ?? 64}`);
   const rows = batch.rows;
   if (rows.length === 0) return { embedded: 0, retried: 0, failed: 0 };

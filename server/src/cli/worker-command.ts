@@ -56,15 +56,16 @@ export function registerWorkerCommand(program: Command): void {
         onTasksChanged: () => {},
         sensors: fleetSensorRegistry(),
       };
-      const autonomy = await buildAutonomy({
-        services,
-        catalog: buildCatalog(allOperations),
-        learnings: await prepareLearningsIndex(database, chooseEmbedder(config), logger),
-        logger,
-      }).catch(async (err) => {
+      const learnings = await prepareLearningsIndex(database, chooseEmbedder(config), logger).catch(async (err) => {
         await database.close();
         throw err;
       });
+      const autonomy = await buildAutonomy({ services, catalog: buildCatalog(allOperations), learnings, logger }).catch(
+        async (err) => {
+          await database.close();
+          throw err;
+        },
+      );
       const jobs = await startJobSystem({
         services: {
           database,
@@ -75,6 +76,7 @@ export function registerWorkerCommand(program: Command): void {
           ...(config.NODEPILOT_BUILD_SHA ? { buildSha: config.NODEPILOT_BUILD_SHA } : {}),
         },
         autonomy: autonomy.tick,
+        learnings,
         redisUrl: config.REDIS_URL,
         queue: config.NODEPILOT_JOB_QUEUE,
         retention: {

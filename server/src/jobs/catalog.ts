@@ -5,6 +5,7 @@ import { z } from "zod";
 import { autonomyExecuteApprovalsJob, autonomyTickJob, autonomyTickScheduleJob } from "./autonomy-tick.ts";
 import { complianceSnapshotJob } from "./compliance-snapshot.ts";
 import { defineJob } from "./define-job.ts";
+import { learningsEmbedJob } from "./learnings-embed.ts";
 
 /** §5.3 #1, handler in task-reaper.ts. */
 export const taskReaperJob = defineJob({
@@ -50,6 +51,7 @@ export const JOBS = [
   autonomyTickJob,
   autonomyTickScheduleJob,
   autonomyExecuteApprovalsJob,
+  learningsEmbedJob,
   complianceSnapshotJob,
 ] as const;
 export type Jobs = typeof JOBS;

@@ -33,6 +33,7 @@ import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
 import type { JobServices } from "./job-services.ts";
 import { startJobSystem } from "./job-system.ts";
+import { learningsEmbedHandler } from "./learnings-embed.ts";
 import { createPgJobQueue } from "./pg-job-queue.ts";
 import { taskReaperHandler } from "./task-reaper.ts";
 import { quietLogger } from "./test-support.ts";
@@ -85,6 +86,7 @@ async function runQueued(services: JobServices, payload: { account_ids: string[]
       fleet_event_retention: eventRetentionHandler(services),
       "autonomy.tick": autonomyTickHandler(runner),
       "autonomy.execute_approvals": autonomyExecuteApprovalsHandler(runner),
+      "learnings.embed": learningsEmbedHandler(services, undefined),
       "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
       "compliance.daily_snapshot": complianceSnapshotHandler(services),
     });

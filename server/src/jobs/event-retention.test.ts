@@ -16,6 +16,7 @@ import { JOBS } from "./catalog.ts";
 import { complianceSnapshotHandler } from "./compliance-snapshot.ts";
 import { eventRetentionHandler } from "./event-retention.ts";
 import { waitFor } from "./job-queue.conformance.ts";
+import { learningsEmbedHandler } from "./learnings-embed.ts";
 import { createPgJobQueue } from "./pg-job-queue.ts";
 import { taskReaperHandler } from "./task-reaper.ts";
 import { quietLogger } from "./test-support.ts";
@@ -93,6 +94,7 @@ describe("fleet_event_retention", () => {
         fleet_event_retention: eventRetentionHandler(services),
         "autonomy.tick": autonomyTickHandler(runner),
         "autonomy.execute_approvals": autonomyExecuteApprovalsHandler(runner),
+        "learnings.embed": learningsEmbedHandler(services, undefined),
         "autonomy.tick_schedule": autonomyTickScheduleHandler(services, async () => {}),
         "compliance.daily_snapshot": complianceSnapshotHandler(services),
       });

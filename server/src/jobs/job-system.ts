@@ -1,6 +1,8 @@
 // Starts the job system of a process: the queue (BullMQ with REDIS_URL, else the Postgres runner),
 // the schedules of spec/domain.md §5.3 that exist so far, and the workers. `npm start` runs it
 // inside the server process; `nodepilot worker` runs it alone, as many times as wanted.
+
+import type { LearningsIndex } from "@nodepilot/core";
 import {
   type AutonomyTickDeps,
   autonomyExecuteApprovalsHandler,
@@ -16,6 +18,7 @@ import { complianceSnapshotHandler, complianceSnapshotJob } from "./compliance-s
 import { eventRetentionHandler } from "./event-retention.ts";
 import type { JobQueue, Repeat } from "./job-queue.ts";
 import type { JobServices } from "./job-services.ts";
+import { LEARNINGS_EMBED_EVERY_MS, learningsEmbedHandler, learningsEmbedJob } from "./learnings-embed.ts";
 import { createPgJobQueue } from "./pg-job-queue.ts";
 import { taskReaperHandler } from "./task-reaper.ts";
 
@@ -38,6 +41,8 @@ export interface JobSystemOptions {
   lockMs?: number;
   /** The Postgres runner's idle poll (default 1000 ms). */
   pollMs?: number;
+  /** The learnings index whose embedder learnings.embed uses (the process's, ADR 0007). */
+  learnings?: LearningsIndex;
   /** The autonomy gate for ticks (decider and hooks); without it ticks sense and track conditions only. */
   autonomy?: AutonomyTickDeps;
 }
@@ -54,6 +59,7 @@ const SCHEDULE_TIMES = {
   // After the event retention (spec/autonomy.md §7.2).
   "compliance.daily_snapshot": { cron: "45 4 * * *", tz: "UTC" },
   "autonomy.tick_schedule": { everyMs: TICK_SCHEDULE_EVERY_MS },
+  "learnings.embed": { everyMs: LEARNINGS_EMBED_EVERY_MS },
 } satisfies Partial<Record<Jobs[number]["name"], Repeat>>;
 
 export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem> {
@@ -93,6 +99,12 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
         SCHEDULE_TIMES["autonomy.tick_schedule"],
       );
       await queue.schedule(
+        key(learningsEmbedJob.name),
+        learningsEmbedJob.name,
+        scope,
+        SCHEDULE_TIMES["learnings.embed"],
+      );
+      await queue.schedule(
         key(complianceSnapshotJob.name),
         complianceSnapshotJob.name,
         scope,
@@ -110,6 +122,7 @@ export async function startJobSystem(opts: JobSystemOptions): Promise<JobSystem>
           queue.enqueue("autonomy.tick", { account_id: accountId }, { dedupKey: `autonomy.tick:${accountId}` }),
         ),
         "compliance.daily_snapshot": complianceSnapshotHandler(services),
+        "learnings.embed": learningsEmbedHandler(services, opts.learnings),
       },
       { concurrency: opts.concurrency ?? 4 },
     );
