@@ -30,6 +30,7 @@ export {
   resolvePolicy,
   strictness,
   TRUST_TIER_ORDER,
+  type TrustTier,
 } from "./policy.ts";
 export { loadPolicyRows } from "./policy-rows.ts";
 export { AUTONOMY_AGENT_NAME, loadAutonomyAgent, SEEDED_CHAIN, seedAutonomy } from "./seed.ts";

@@ -7,6 +7,7 @@ import { actionDigest, emitEvent, recordLearning } from "@nodepilot/core";
 import { type ActionPayload, approval_requests, fleet_signal_states } from "@nodepilot/store";
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import { approvalKey, remediate } from "../appliers/remediation.ts";
+import { proposeFromLearning } from "../outcomes/evolve.ts";
 import { acting, type GateDeps } from "./gate-deps.ts";
 import { linkRemediation } from "./gate-steps.ts";
 import { type ApprovalCard, REVIEW_RESPONSES, ReviewResume } from "./review.ts";
@@ -199,7 +200,7 @@ async function closeUnexecuted(
         ),
       );
     if (verdict === "cancelled") return;
-    await recordLearning(
+    const learning = await recordLearning(
       tx,
       { ...act.origin, source: "learning", correlationId: `req:${requestId}` },
       {
@@ -214,5 +215,14 @@ async function closeUnexecuted(
         evidence: [requestId, ...(state.outcome?.decision_id ? [state.outcome.decision_id] : [])],
       },
     );
+    // A reviewer's no may tighten the policy — by a proposal a human accepts, never by itself (§5.5).
+    await proposeFromLearning(tx, act.origin, deps.learnings, {
+      learning,
+      category: c.category,
+      agentId: act.agentId,
+      trustTier: act.trustTier,
+      evolutionThreshold: state.tick.settings.evolution_threshold,
+      similarityThreshold: state.tick.settings.learning_similarity_threshold,
+    });
   });
 }

@@ -30,6 +30,7 @@ export const GateSettings = z.object({
   rejection_cooldown_seconds: z.number().int(),
   fleet_rejection_cooldown_seconds: z.number().int(),
   learning_similarity_threshold: z.number(),
+  evolution_threshold: z.number().int(),
   settle_window_seconds: z.number().int(),
 });
 export type GateSettings = z.infer<typeof GateSettings>;

@@ -7,6 +7,7 @@ import { fleet_remediations, fleet_sensor_cursors, fleet_signal_states, tasks } 
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { acting, type GateDeps } from "../gate/gate-deps.ts";
 import type { GateTick } from "../gate/signal.ts";
+import { proposeFromLearning } from "./evolve.ts";
 import { validationVerdict } from "./validation-plan.ts";
 
 export interface ValidationSummary {
@@ -16,6 +17,8 @@ export interface ValidationSummary {
   failed: number;
   inconclusive: number;
   learnings_written: number;
+  /** Policy proposals opened or refreshed by this tick's learnings (§5.5). */
+  proposals: number;
 }
 
 export async function validateRemediations(deps: GateDeps, tick: GateTick): Promise<ValidationSummary> {
@@ -28,6 +31,7 @@ export async function validateRemediations(deps: GateDeps, tick: GateTick): Prom
     failed: 0,
     inconclusive: 0,
     learnings_written: 0,
+    proposals: 0,
   };
   const due = await db
     .select({
@@ -133,7 +137,7 @@ export async function validateRemediations(deps: GateDeps, tick: GateTick): Prom
           : verdict === "ineffective"
             ? "remediation_ineffective"
             : "remediation_failed";
-      await recordLearning(
+      const learning = await recordLearning(
         tx,
         { ...act.origin, source: "learning" },
         {
@@ -153,6 +157,15 @@ export async function validateRemediations(deps: GateDeps, tick: GateTick): Prom
         },
       );
       summary.learnings_written++;
+      const proposal = await proposeFromLearning(tx, act.origin, deps.learnings, {
+        learning,
+        category: d.r.action_category,
+        agentId: act.agentId,
+        trustTier: act.trustTier,
+        evolutionThreshold: tick.settings.evolution_threshold,
+        similarityThreshold: tick.settings.learning_similarity_threshold,
+      });
+      if (proposal?.proposal_id) summary.proposals++;
     });
   }
   return summary;

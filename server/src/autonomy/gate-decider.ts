@@ -66,7 +66,11 @@ export function gateHooks(
     },
     async validate(tick) {
       const summary = await validateRemediations(deps, gateTick(tick, null));
-      return { validated: summary.validated, learnings_written: summary.learnings_written };
+      return {
+        validated: summary.validated,
+        learnings_written: summary.learnings_written,
+        policy_proposals: summary.proposals,
+      };
     },
   };
 }
