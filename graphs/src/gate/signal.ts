@@ -31,6 +31,7 @@ export const GateSettings = z.object({
   fleet_rejection_cooldown_seconds: z.number().int(),
   learning_similarity_threshold: z.number(),
   settle_window_seconds: z.number().int(),
+  notify_throttle_seconds: z.number().int(),
 });
 export type GateSettings = z.infer<typeof GateSettings>;
 
