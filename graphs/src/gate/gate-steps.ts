@@ -17,7 +17,7 @@ import {
   resolvePolicy,
   similarLearnings,
 } from "@nodepilot/core";
-import { approval_requests, fleet_decisions, fleet_events, fleet_signal_states } from "@nodepilot/store";
+import { approval_requests, type DbOrTx, fleet_decisions, fleet_events, fleet_signal_states } from "@nodepilot/store";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { autonomousKey, remediate } from "../appliers/remediation.ts";
 import { applyBrakes, type BrakeReason } from "./brakes.ts";
@@ -153,7 +153,7 @@ export const screenStep =
     const act = await acting(deps, state.tick);
     const reasons = [{ code: "awaiting_approval" }];
     const row = await db.transaction(async (tx) => {
-      const { request } = await createApprovalRequest(tx, act.origin, requestInput(state, act.agentId));
+      const { request } = await createApprovalRequest(tx, act.origin, refreshInput(state, act.agentId));
       return recordDecision(
         tx,
         act.origin,
@@ -170,6 +170,20 @@ export const screenStep =
       },
     };
   };
+
+/**
+ * Step 7 runs before the policy and learnings steps, so a refresh changes the action only: the
+ * request keeps the matched policy, reasoning and evidence it was created with (undefined = keep).
+ */
+function refreshInput(state: GateStateValue, agentId: string) {
+  return {
+    ...requestInput(state, agentId),
+    matched_policy_id: undefined,
+    approval_chain_id: undefined,
+    reasoning: undefined,
+    learning_evidence: undefined,
+  };
+}
 
 /** §3.5 steps 9–10: the owner agent's policy; block (or silent) ends it, nothing lifts a block. */
 export const policyStep =
@@ -310,7 +324,7 @@ export const decideStep =
             act.origin,
             decisionInput(state, act.agentId, "proceed", state.reasons, {}),
           );
-          if (state.level === "notify_and_proceed") {
+          if (state.level === "notify_and_proceed" && !(await notifiedRecently(tx, state, act.origin.now))) {
             await emitEvent(tx, act.origin, {
               kind: "autonomy.notified",
               severity: "low",
@@ -319,6 +333,7 @@ export const decideStep =
               subject_id: decision.id,
               payload: {
                 decision_id: decision.id,
+                signal_kind: state.signal.kind,
                 action_category: c.category,
                 target: c.action.target,
                 description: c.description,
@@ -345,6 +360,25 @@ export const decideStep =
     }
     return requestApproval(deps, state);
   };
+
+/** §3.1: at most one `autonomy.notified` per condition (kind, fingerprint) per notify_throttle_seconds. */
+async function notifiedRecently(tx: DbOrTx, state: GateStateValue, now: Date): Promise<boolean> {
+  const throttle = state.tick.settings.notify_throttle_seconds;
+  if (throttle <= 0) return false;
+  const [seen] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(fleet_events)
+    .where(
+      and(
+        eq(fleet_events.account_id, state.tick.account_id),
+        eq(fleet_events.kind, "autonomy.notified"),
+        eq(fleet_events.fingerprint, state.signal.fingerprint),
+        sql`${fleet_events.payload}->>'signal_kind' = ${state.signal.kind}`,
+        gt(fleet_events.emitted_at, new Date(now.getTime() - throttle * 1000)),
+      ),
+    );
+  return (seen?.n ?? 0) > 0;
+}
 
 async function requestApproval(deps: GateDeps, state: GateStateValue): Promise<GateUpdate> {
   const act = await acting(deps, state.tick);

@@ -32,6 +32,7 @@ export const GateSettings = z.object({
   learning_similarity_threshold: z.number(),
   evolution_threshold: z.number().int(),
   settle_window_seconds: z.number().int(),
+  notify_throttle_seconds: z.number().int(),
 });
 export type GateSettings = z.infer<typeof GateSettings>;
 
