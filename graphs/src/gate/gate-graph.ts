@@ -1,6 +1,6 @@
 // The autonomy gate as a LangGraph graph (spec/autonomy.md §3.5, DESIGN.md §3.7):
 //   candidate_from_signal → screen → match_policy → adjust_by_learnings → consent_and_brakes
-//     → decide ─┬─ proceed → apply
+//     → external_pressure → decide ─┬─ proceed → apply
 //               └─ pending → await_review ⏸ → execute
 // Any step may end the decision (no binding, cooldown, refreshed request, block): it records the
 // decision and the graph stops. `await_review` pauses on interrupt() with the approval card; the
@@ -9,6 +9,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { END, START, StateGraph } from "@langchain/langgraph";
 import type { GateDeps } from "./gate-deps.ts";
 import { applyStep, bindStep, brakesStep, decideStep, learningsStep, policyStep, screenStep } from "./gate-steps.ts";
+import { pressureStep } from "./pressure-step.ts";
 import { awaitReviewStep, executeStep } from "./review-steps.ts";
 import { GateState, type GateStateValue } from "./state.ts";
 
@@ -24,6 +25,7 @@ export function buildGateGraph(deps: GateDeps, checkpointer: BaseCheckpointSaver
     .addNode("match_policy", policyStep(deps))
     .addNode("adjust_by_learnings", learningsStep(deps))
     .addNode("consent_and_brakes", brakesStep(deps))
+    .addNode("external_pressure", pressureStep(deps))
     .addNode("decide", decideStep(deps))
     .addNode("apply", applyStep(deps))
     .addNode("await_review", awaitReviewStep(deps))
@@ -33,7 +35,8 @@ export function buildGateGraph(deps: GateDeps, checkpointer: BaseCheckpointSaver
     .addConditionalEdges("screen", endedOr("match_policy"), ["match_policy", END])
     .addConditionalEdges("match_policy", endedOr("adjust_by_learnings"), ["adjust_by_learnings", END])
     .addEdge("adjust_by_learnings", "consent_and_brakes")
-    .addEdge("consent_and_brakes", "decide")
+    .addEdge("consent_and_brakes", "external_pressure")
+    .addConditionalEdges("external_pressure", endedOr("decide"), ["decide", END])
     .addConditionalEdges(
       "decide",
       (state) => {

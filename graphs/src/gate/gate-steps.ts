@@ -51,7 +51,7 @@ async function record(
   };
 }
 
-function decisionInput(
+export function decisionInput(
   state: GateStateValue,
   agentId: string,
   decision: Outcome["decision"],

@@ -33,6 +33,9 @@ export const GateSettings = z.object({
   evolution_threshold: z.number().int(),
   settle_window_seconds: z.number().int(),
   notify_throttle_seconds: z.number().int(),
+  throttle_strength_threshold: z.number(),
+  max_defer_seconds: z.number().int(),
+  max_cumulative_defer_seconds: z.number().int(),
 });
 export type GateSettings = z.infer<typeof GateSettings>;
 

@@ -40,7 +40,7 @@ export interface InfluenceFinding {
 }
 
 export interface Outcome {
-  decision: "proceed" | "pending" | "blocked" | "skipped" | "suppressed";
+  decision: "proceed" | "pending" | "blocked" | "skipped" | "suppressed" | "deferred";
   reasons: BrakeReason[];
   decision_id: string | null;
   approval_request_id: string | null;

@@ -14,6 +14,7 @@ import {
   fleet_remediations,
   intervention_policies,
   learnings,
+  pressure_signals,
   tasks,
 } from "@nodepilot/store";
 import { and, asc, eq, sql } from "drizzle-orm";
@@ -574,5 +575,48 @@ describe("consent budget", () => {
     expect(queued[0]).toMatchObject({ command: "sync_modules", idempotency_key: `approval:${request.id}` });
     const still = await fleet.api("GET", `/api/v1/node_modules/${moduleId}/consent_budget`);
     expect(still.body.data).toMatchObject({ used: 1, remaining: 0 });
+  });
+});
+
+describe("external pressure (§6.3)", () => {
+  it("defers a deferrable autonomous action while incoming pressure is at the threshold, never a critical one", async () => {
+    const subject = await insertInstance(fleet);
+    const moduleId = await createModule();
+    const now = Date.now();
+    const pressure = (key: string, strength: number) => ({
+      account_id: accountId(),
+      direction: "in" as const,
+      signal_type: "billing.load",
+      key,
+      strength,
+      decay_rate: 0,
+      emitted_at: new Date(now - 1000),
+      expires_at: new Date(now + 1800_000),
+      scope: {},
+    });
+    await db()
+      .insert(pressure_signals)
+      .values([pressure("a", 0.7), pressure("b", 0.6)]);
+    try {
+      const deferred = await decide(drift(subject, [moduleId]));
+      expect(deferred).toMatchObject({ decision: "deferred", action_category: "module.sync", remediation_id: null });
+      const reason = deferred.reasons.find((r) => r.code === "external_pressure");
+      expect(reason?.detail).toMatchObject({ aggregate_strength: 1.3 });
+      expect(await tasksOn(subject.instanceId)).toHaveLength(0);
+      expect(await eventsOf("autonomy.throttled", `module_drift:${subject.instanceId}`)).toHaveLength(1);
+      // Safety is never throttled: the critical version of the same condition proceeds.
+      const critical = await decide({ ...drift(subject, [moduleId]), severity: "critical" });
+      expect(critical.decision).toBe("proceed");
+      // Past the cumulative limit it asks a human instead of waiting again.
+      const long = await gate().decide(
+        drift(subject, [moduleId]),
+        { ...CONDITION, episode: 2, cumulative_deferred_seconds: 3590 },
+        await tick(),
+      );
+      expect(long).toMatchObject({ decision: "pending" });
+      expect(long.reasons.map((r) => r.code)).toContain("deferred_too_long");
+    } finally {
+      await db().delete(pressure_signals).where(eq(pressure_signals.account_id, accountId()));
+    }
   });
 });
