@@ -12,7 +12,7 @@ import {
 } from "@nodepilot/store";
 import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
 import { systemPrincipal } from "../auth/principal.ts";
-import { AppError, conflict, forbidden, notFound } from "../errors.ts";
+import { AppError, conflict, forbidden, invalidInput, notFound } from "../errors.ts";
 import { type EventOrigin, emitEvent, emitEvents, type Severity } from "../events/emit.ts";
 import { actionDigest } from "./action-digest.ts";
 import { SEEDED_CHAIN } from "./seed.ts";
@@ -184,6 +184,33 @@ export interface DecideInput {
   verdict: "approve" | "reject";
   payload_hash: string;
   comment?: string | undefined;
+  /**
+   * Approve an edited action (approve only): these params replace planned ones of the same name and
+   * JSON type. The edited action gets its own digest, earlier approvals of the old one are void, and
+   * the approval is bound to the new digest.
+   */
+  edit_params?: Record<string, unknown> | undefined;
+}
+
+const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
+
+/** The planned params with the reviewer's edits applied; only keys the plan has, each keeping its JSON type. */
+export function editedParams(
+  planned: Record<string, unknown>,
+  edits: Record<string, unknown>,
+): Record<string, unknown> {
+  const errors = Object.entries(edits).flatMap(([k, v]) => {
+    if (!(k in planned))
+      return [
+        { path: `params.${k}`, message: `not a param of this action (${Object.keys(planned).join(", ") || "none"})` },
+      ];
+    if (jsonType(v) !== jsonType(planned[k])) {
+      return [{ path: `params.${k}`, message: `must stay a ${jsonType(planned[k])}, like the planned value` }];
+    }
+    return [];
+  });
+  if (errors.length) throw invalidInput("the edited params do not fit this action", errors, "invalid_edit");
+  return { ...planned, ...edits };
 }
 
 export interface DecideResult {
@@ -273,6 +300,43 @@ export async function decideApproval(tx: DbOrTx, origin: EventOrigin, input: Dec
   if (request.requested_by_user_id === userId) {
     throw forbidden("the requester of an action cannot decide on it", { reason: "four_eyes" });
   }
+  let payloadHash = request.payload_hash;
+  if (input.edit_params !== undefined) {
+    if (input.verdict !== "approve")
+      throw invalidInput("only an approval can edit the action", [
+        { path: "params", message: "not allowed with reject" },
+      ]);
+    const action = {
+      ...request.action_payload,
+      params: editedParams(request.action_payload.params, input.edit_params),
+    };
+    payloadHash = actionDigest(action);
+    if (payloadHash !== request.payload_hash) {
+      const voided = await tx
+        .update(approval_decisions)
+        .set({ voided_at: now })
+        .where(and(eq(approval_decisions.approval_request_id, request.id), isNull(approval_decisions.voided_at)))
+        .returning({ id: approval_decisions.id });
+      await tx
+        .update(approval_requests)
+        .set({ action_payload: action, payload_hash: payloadHash, current_step: 0, updated_at: now })
+        .where(eq(approval_requests.id, request.id));
+      await emitEvent(tx, origin, {
+        kind: "autonomy.approval_edited",
+        severity: "medium",
+        subject_type: "approval_request",
+        subject_id: request.id,
+        fingerprint: request.fingerprint,
+        payload: {
+          approval_request_id: request.id,
+          previous_payload_hash: request.payload_hash,
+          payload_hash: payloadHash,
+          edited: input.edit_params,
+          voided_decisions: voided.length,
+        },
+      });
+    }
+  }
   const decisions = await tx
     .select()
     .from(approval_decisions)
@@ -310,7 +374,8 @@ export async function decideApproval(tx: DbOrTx, origin: EventOrigin, input: Dec
       user_id: userId,
       verdict: input.verdict,
       comment: input.comment ?? null,
-      payload_hash_seen: input.payload_hash,
+      // The digest this approval is bound to: the edited action's when the reviewer edited it.
+      payload_hash_seen: payloadHash,
       decided_at: now,
     })
     .returning();
@@ -357,7 +422,7 @@ export async function decideApproval(tx: DbOrTx, origin: EventOrigin, input: Dec
       step_index: stepIndex,
       step_name: steps[stepIndex]!.name,
       status,
-      payload_hash: request.payload_hash,
+      payload_hash: payloadHash,
       ...(input.comment ? { comment: input.comment } : {}),
     },
   });

@@ -176,7 +176,13 @@ const decide =
   (verdict: "approve" | "reject") =>
   async (
     ctx: OpContext,
-    input: { id: string; payload_hash: string; comment?: string | undefined; reason?: string | undefined },
+    input: {
+      id: string;
+      payload_hash: string;
+      comment?: string | undefined;
+      reason?: string | undefined;
+      params?: Record<string, unknown> | undefined;
+    },
   ) => {
     const comment = verdict === "reject" ? input.reason : input.comment;
     const { request } = await decideApproval(ctx.db, ctx, {
@@ -184,6 +190,7 @@ const decide =
       verdict,
       payload_hash: input.payload_hash,
       ...(comment === undefined ? {} : { comment }),
+      ...(input.params === undefined ? {} : { edit_params: input.params }),
     });
     if (request.status !== "pending") {
       const notify = ctx.services.onApprovalDecided;
@@ -196,18 +203,26 @@ export const approvalRequestApprove = defineOperation({
   name: "approval_request.approve",
   title: "Approve an approval request",
   description:
-    "Approve a pending request's current step, echoing the payload_hash you reviewed (a changed action is refused with payload_changed). Four-eyes: the requesting user, agents, and whoever decided another step cannot approve. When the last step has its required approvals the request is approved and the action runs. Refused once the request is no longer pending or has expired.",
+    "Approve a pending request's current step, echoing the payload_hash you reviewed (a changed action is refused with payload_changed). To approve a changed action, pass params: they replace planned params of the same name and type (e.g. hard: true for a power-cycle instead of a graceful reboot); the edited action gets a new payload_hash, earlier approvals are void, and yours is bound to the edit. Four-eyes: the requesting user, agents, and whoever decided another step cannot approve. When the last step has its required approvals the request is approved and the action runs. Refused once the request is no longer pending or has expired.",
   examples: [
     { phrase: "approve request 0190…", input: { id: "<request id>", payload_hash: "<payload_hash>" } },
     {
       phrase: "approve the instance recovery, looks right",
       input: { id: "<request id>", payload_hash: "<payload_hash>", comment: "checked the console" },
     },
+    {
+      phrase: "approve it, but power-cycle it instead",
+      input: { id: "<request id>", payload_hash: "<payload_hash>", params: { hard: true } },
+    },
   ],
   input: z.strictObject({
     ...IdInput,
     payload_hash: Hash,
     comment: z.string().min(1).max(500).optional(),
+    params: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe("Approve an edited action: planned params to change (same names and JSON types)."),
     idempotency_key: IdempotencyKey,
   }),
   output: WithDecisions,

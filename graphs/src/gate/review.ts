@@ -35,8 +35,9 @@ export const ApprovalCard = z.object({
 export type ApprovalCard = z.infer<typeof ApprovalCard>;
 
 /**
- * How the request ended. `edit` approves a changed action: the reviewer's params replace the
- * planned ones, and the edited payload's digest is what gets executed and recorded.
+ * How the request ended. An `edit` response is an approval with params (approval_request.approve):
+ * the stored action is then the edited one, with its own digest, so it resumes as `approve` bound
+ * to that digest.
  */
 export const ReviewResume = z.discriminatedUnion("verdict", [
   z.strictObject({
@@ -44,13 +45,6 @@ export const ReviewResume = z.discriminatedUnion("verdict", [
     approval_request_id: z.uuid(),
     payload_hash: z.string().regex(/^[0-9a-f]{64}$/),
     reviewer_ids: z.array(z.uuid()).min(1),
-  }),
-  z.strictObject({
-    verdict: z.literal("edit"),
-    approval_request_id: z.uuid(),
-    payload_hash: z.string().regex(/^[0-9a-f]{64}$/),
-    reviewer_ids: z.array(z.uuid()).min(1),
-    params: z.record(z.string(), z.unknown()),
   }),
   z.strictObject({
     verdict: z.literal("reject"),

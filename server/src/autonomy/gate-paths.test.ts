@@ -620,3 +620,51 @@ describe("external pressure (§6.3)", () => {
     }
   });
 });
+
+describe("edit (approve with params)", () => {
+  it("approves a changed action bound to its own digest, refusing edits that do not fit the action", async () => {
+    const subject = await insertInstance(fleet);
+    const pending = await decide(silent(subject));
+    expect(pending).toMatchObject({ decision: "pending", action_category: "instance.recover" });
+    const request = await requestRow(pending.approval_request_id!);
+    expect(request.action_payload.params).toMatchObject({ operation: "reboot", hard: false });
+    const url = `/api/v1/autonomy/approval_requests/${request.id}/approve`;
+    const unknown = await fleet.api("POST", url, {
+      token: fleet.tokens.writer,
+      body: { payload_hash: request.payload_hash, params: { force: true } },
+    });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ path: "params.force" })]);
+    const retyped = await fleet.api("POST", url, {
+      token: fleet.tokens.writer,
+      body: { payload_hash: request.payload_hash, params: { hard: "yes" } },
+    });
+    expect(retyped.status).toBe(400);
+    expect(retyped.body.errors).toEqual([expect.objectContaining({ path: "params.hard" })]);
+    // Nothing changed by the refused edits.
+    expect((await requestRow(request.id)).payload_hash).toBe(request.payload_hash);
+
+    const edited = await fleet.api("POST", url, {
+      token: fleet.tokens.writer,
+      body: { payload_hash: request.payload_hash, params: { hard: true }, comment: "it is hung; power-cycle" },
+    });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    const row = await requestRow(request.id);
+    expect(row.status).toBe("approved");
+    expect(row.action_payload.params).toMatchObject({ operation: "reboot", hard: true });
+    expect(row.payload_hash).toBe(actionDigest(row.action_payload));
+    expect(row.payload_hash).not.toBe(request.payload_hash);
+    expect(edited.body.data.decisions).toEqual([
+      expect.objectContaining({ verdict: "approve", payload_hash_seen: row.payload_hash }),
+    ]);
+    expect(await eventsOf("autonomy.approval_edited", request.fingerprint!)).toHaveLength(1);
+
+    // The edited action is what runs: a provider power-cycle, which this fixture instance (no
+    // provider) cannot take — the planned graceful reboot would have queued an agent task instead.
+    await runner.runApprovals(accountId());
+    const done = await requestRow(request.id);
+    expect(done.execution_status).toBe("failed");
+    expect(JSON.stringify(done.execution_result)).toContain("has no provider");
+    expect(await tasksOn(subject.instanceId)).toHaveLength(0);
+  });
+});
