@@ -6,4 +6,5 @@ export { CHECKPOINT_SCHEMA, openCheckpointer } from "./gate/checkpointer.ts";
 export type { GateDeps } from "./gate/gate-deps.ts";
 export { type ApprovalCard, ReviewResume } from "./gate/review.ts";
 export { type GateCondition, GateSettings, type GateSignal, type GateTick } from "./gate/signal.ts";
+export { updateBreakers } from "./outcomes/breakers.ts";
 export { type ValidationSummary, validateRemediations } from "./outcomes/validate-remediations.ts";

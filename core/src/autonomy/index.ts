@@ -11,6 +11,14 @@ export {
   rejectionCooldownUntil,
 } from "./approvals.ts";
 export { BINDINGS, type Binding, type BindingInput, bindSignal, unregisteredBindings } from "./bindings.ts";
+export {
+  BREAKER_BAD_RATIO,
+  BREAKER_MIN_SCORED,
+  BREAKER_WINDOW_SECONDS,
+  breakerOpen,
+  breakerTrips,
+  closeBreaker,
+} from "./breakers.ts";
 export { ACTION_CATEGORIES, type ActionCategory, CATEGORY_NAMES, dedupKeyOf, findCategory } from "./categories.ts";
 export {
   type ConsentBudget,

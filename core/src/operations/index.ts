@@ -5,6 +5,7 @@ import { approvalRequestOperations } from "./approval-request.ts";
 import { assignmentOperations } from "./assignment.ts";
 import { autonomySettingsOperations } from "./autonomy-settings.ts";
 import { bootstrapTokenOperations } from "./bootstrap-token.ts";
+import { categoryBreakerOperations } from "./category-breaker.ts";
 import { complianceSnapshotOperations } from "./compliance-snapshot.ts";
 import { consentBudgetOperations } from "./consent-budget.ts";
 import { unclaimedDeviceOperations } from "./device.ts";
@@ -43,5 +44,6 @@ export const allOperations: readonly AnyOperation[] = [
   ...consentBudgetOperations,
   ...sensorConfigOperations,
   ...fleetTickOperations,
+  ...categoryBreakerOperations,
   ...complianceSnapshotOperations,
 ] as unknown as AnyOperation[];

@@ -20,6 +20,8 @@ export interface BrakeFacts {
   disruptionPct: number | null;
   maxDisruptionPct: number;
   influence: LearningInfluence;
+  /** The category's circuit breaker is open (§4.2). */
+  breakerOpen?: boolean;
   /** The first touched module whose consent budget is spent, or a failed check (fails closed). */
   budget: { module_id: string; used: number; limit: number; window_start_at: string | null } | "check_failed" | null;
 }
@@ -45,6 +47,7 @@ export function applyBrakes(f: BrakeFacts): BrakeResult {
   if (f.consecutiveFailures >= f.stuckStreakThreshold) {
     fire("remediation_stuck", { consecutive_failures: f.consecutiveFailures, threshold: f.stuckStreakThreshold });
   }
+  if (f.breakerOpen) fire("category_breaker_open");
   if (f.disruptionPct !== null && f.disruptionPct > f.maxDisruptionPct) {
     fire("disruption_exceeds_budget", { disruption_pct: f.disruptionPct, max_disruption_pct: f.maxDisruptionPct });
   }

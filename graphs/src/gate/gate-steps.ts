@@ -4,6 +4,7 @@
 import {
   attributionAdjustment,
   bindSignal,
+  breakerOpen,
   consumeConsentBudget,
   createApprovalRequest,
   emitEvent,
@@ -283,7 +284,12 @@ export const brakesStep =
         budget = "check_failed";
       }
     }
+    // A breaker that cannot be read counts as open: like the budget, the brakes fail closed.
+    const tripped = mayProceed
+      ? await breakerOpen(deps.services.database.db, state.tick.account_id, c.category).catch(() => true)
+      : false;
     const out = applyBrakes({
+      breakerOpen: tripped,
       level: state.level!,
       autonomyMode: s.autonomy_mode,
       forcedApproval: category.forcedApproval,

@@ -2,7 +2,7 @@
 // every pending remediation past its settle time is judged against this tick's sense pass, its
 // outcome stamped, its condition's failure streak moved, and a learning written for a polar
 // outcome — best_practice when a human approved it, else pattern / failure_mode.
-import { emitEvent, recordLearning } from "@nodepilot/core";
+import { closeBreaker, emitEvent, recordLearning } from "@nodepilot/core";
 import { fleet_remediations, fleet_sensor_cursors, fleet_signal_states, tasks } from "@nodepilot/store";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { acting, type GateDeps } from "../gate/gate-deps.ts";
@@ -128,6 +128,16 @@ export async function validateRemediations(deps: GateDeps, tick: GateTick): Prom
           approval_request_id: d.r.approval_request_id,
         },
       });
+      // §4.2: one approved execution validated effective closes the category's breaker.
+      if (verdict === "effective" && d.r.approval_request_id) {
+        await closeBreaker(
+          tx,
+          act.origin,
+          d.r.action_category,
+          `remediation:${d.r.id}`,
+          "approved execution validated effective",
+        );
+      }
       if (verdict === "inconclusive" || !d.r.situation_text) return;
       const trigger =
         verdict === "effective"

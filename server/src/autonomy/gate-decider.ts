@@ -2,7 +2,14 @@
 // approval/validation hooks, implemented by the LangGraph gate (graphs/). The sensors package
 // knows nothing of graphs; this adapter is the only place the two meet.
 import { type AutonomySettings, expireOverdueApprovals } from "@nodepilot/core";
-import { type AutonomyGate, type GateDeps, GateSettings, type GateTick, validateRemediations } from "@nodepilot/graphs";
+import {
+  type AutonomyGate,
+  type GateDeps,
+  GateSettings,
+  type GateTick,
+  updateBreakers,
+  validateRemediations,
+} from "@nodepilot/graphs";
 import type { Decider, TickHook } from "@nodepilot/sensors";
 
 const gateSettings = (s: AutonomySettings) => GateSettings.parse(s);
@@ -48,8 +55,11 @@ export function gateDecider(gate: AutonomyGate): Decider {
 export function gateHooks(
   gate: AutonomyGate,
   deps: GateDeps,
-): Partial<Record<"expire_approvals" | "execute_approved" | "validate", TickHook>> {
+): Partial<Record<"expire_approvals" | "execute_approved" | "validate" | "breakers", TickHook>> {
   return {
+    async breakers(tick) {
+      return updateBreakers(deps, gateTick(tick, null));
+    },
     async expire_approvals(tick) {
       const expired = await deps.services.database.db.transaction((tx) =>
         expireOverdueApprovals(tx, { now: tick.now, accountId: tick.accountId, correlationId: tick.correlationId }),

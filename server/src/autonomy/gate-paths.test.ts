@@ -668,3 +668,78 @@ describe("edit (approve with params)", () => {
     expect(await tasksOn(subject.instanceId)).toHaveLength(0);
   });
 });
+
+describe("category circuit breaker (§4.2)", () => {
+  it("opens after a bad hour of module.sync outcomes, sends the category to approval, and closes on an audited reset", async () => {
+    const now = new Date();
+    const outcomes = ["ineffective", "failed", "ineffective", "effective", "effective"] as const;
+    await db()
+      .insert(fleet_remediations)
+      .values(
+        outcomes.map((outcome, i) => ({
+          account_id: accountId(),
+          action_category: "module.sync",
+          applier: "module_sync",
+          target_type: "node_instance",
+          target_id: randomUUID(),
+          idempotency_key: `breaker-test-${randomUUID()}-${i}`,
+          payload_hash: "0".repeat(64),
+          status: "applied" as const,
+          outcome,
+          acted_at: new Date(now.getTime() - 1800_000),
+          validated_at: new Date(now.getTime() - 600_000),
+        })),
+      );
+    const hooks = gateHooks(gate(), {
+      services: fleet.runtime.services,
+      catalog: fleet.runtime.catalog,
+      learnings: fleet.runtime.learnings,
+      logger: fleet.runtime.services.logger,
+    });
+    const t = await tick();
+    const tickCtx = {
+      tickId: "",
+      correlationId: t.correlation_id,
+      accountId: accountId(),
+      now,
+      settings: await loadAutonomySettings(db(), accountId()),
+      deadline: new Date(now.getTime() + 45_000),
+      db: db(),
+    };
+    expect(await hooks.breakers!(tickCtx)).toEqual({ breakers_opened: 1 });
+    // Already open: not opened twice.
+    expect(await hooks.breakers!(tickCtx)).toEqual({ breakers_opened: 0 });
+    const listed = await fleet.api("GET", "/api/v1/autonomy/breakers", { token: fleet.tokens.reader });
+    expect(listed.body.data.items).toEqual([
+      expect.objectContaining({
+        action_category: "module.sync",
+        state: "open",
+        opened_with: { scored: 5, bad: 3, ratio: 0.6 },
+      }),
+    ]);
+
+    const subject = await insertInstance(fleet);
+    const moduleId = await createModule();
+    const held = await decide(drift(subject, [moduleId]));
+    expect(held).toMatchObject({ decision: "pending", action_category: "module.sync" });
+    expect(held.reasons.map((r) => r.code)).toContain("category_breaker_open");
+
+    const reset = await fleet.api("POST", "/api/v1/autonomy/breakers/module.sync/reset", {
+      token: fleet.tokens.writer,
+      body: { reason: "registry outage fixed" },
+    });
+    expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+    expect(reset.body.data).toMatchObject({
+      state: "closed",
+      close_reason: "registry outage fixed",
+      closed_by: expect.stringMatching(/^user:/),
+    });
+    const again = await fleet.api("POST", "/api/v1/autonomy/breakers/module.sync/reset", {
+      token: fleet.tokens.writer,
+      body: { reason: "twice" },
+    });
+    expect(again.status).toBe(409);
+    const other = await insertInstance(fleet);
+    expect((await decide(drift(other, [moduleId]))).decision).toBe("proceed");
+  });
+});

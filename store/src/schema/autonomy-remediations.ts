@@ -2,7 +2,7 @@
 // action, inserted under its idempotency key before any side effect so that a retried or resumed
 // decision acts at most once, then validated against later ticks (effective, ineffective, …).
 import { sql } from "drizzle-orm";
-import { check, index, integer, jsonb, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { approval_requests, fleet_decisions } from "./autonomy-gate.ts";
 import { inSet } from "./closed-set.ts";
 import { createdAt, id, ts, updatedAt } from "./columns.ts";
@@ -62,5 +62,36 @@ export const fleet_remediations = pgTable(
     index("fleet_remediations_fingerprint").on(t.account_id, t.fingerprint, t.acted_at),
     check("fleet_remediations_status", inSet(t.status, REMEDIATION_STATES)),
     check("fleet_remediations_outcome", inSet(t.outcome, REMEDIATION_OUTCOMES)),
+  ],
+);
+
+export const BREAKER_STATES = ["closed", "open"] as const;
+
+/**
+ * The per-category circuit breaker (spec/autonomy.md §4.2): opened by the tick when the last hour
+ * holds at least five scored remediations of the category and half of them failed or were
+ * ineffective; while open, every decision of the category asks for approval. Closed by an operator
+ * (audited) or by one approved execution validated effective.
+ */
+export const category_breakers = pgTable(
+  "category_breakers",
+  {
+    account_id: uuid("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    action_category: text("action_category").notNull(),
+    state: text("state", { enum: BREAKER_STATES }).notNull().default("closed"),
+    opened_at: ts("opened_at"),
+    /** The window's figures when it opened: {scored, bad, ratio}. */
+    opened_with: jsonb("opened_with").$type<Record<string, unknown>>(),
+    closed_at: ts("closed_at"),
+    /** `user:<id>` for an operator reset, `remediation:<id>` for a validated approved execution. */
+    closed_by: text("closed_by"),
+    close_reason: text("close_reason"),
+    updated_at: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.account_id, t.action_category] }),
+    check("category_breakers_state", inSet(t.state, BREAKER_STATES)),
   ],
 );
