@@ -91,6 +91,9 @@ export interface DecisionState {
   reasons: DecisionReason[];
   approval_request_id: string | null;
   remediation_id: string | null;
+  /** The remediation's status and validated outcome (§3.7), when the decision acted. */
+  remediation_status: string | null;
+  outcome: string | null;
 }
 
 export interface PolicyState {
@@ -276,12 +279,14 @@ export async function readComplianceState(
         ORDER BY decision, action_category NULLS FIRST`);
 
       const periodDecisions = await rows<DecisionState & { decision: string }>(sql`
-        SELECT id, decision, ${iso(col("created_at"))} AS decided_at, action_category, signal_kind, fingerprint,
-          severity, gate, reasons, approval_request_id, remediation_id
-        FROM fleet_decisions
-        WHERE account_id = ${a} AND created_at > ${start} AND created_at <= ${end}
-          AND decision IN ('proceed', 'blocked')
-        ORDER BY created_at, id`);
+        SELECT d.id, d.decision, ${iso(sql.raw("d.created_at"))} AS decided_at, d.action_category, d.signal_kind,
+          d.fingerprint, d.severity, d.gate, d.reasons, d.approval_request_id, d.remediation_id,
+          r.status AS remediation_status, r.outcome
+        FROM fleet_decisions d
+        LEFT JOIN fleet_remediations r ON r.id = d.remediation_id AND r.account_id = d.account_id
+        WHERE d.account_id = ${a} AND d.created_at > ${start} AND d.created_at <= ${end}
+          AND d.decision IN ('proceed', 'blocked')
+        ORDER BY d.created_at, d.id`);
       const pick = (d: string) => periodDecisions.filter((r) => r.decision === d).map(({ decision: _d, ...r }) => r);
 
       const policies = await rows<PolicyState>(sql`

@@ -20,6 +20,7 @@ import {
   cves,
   fleet_decisions,
   fleet_events,
+  fleet_remediations,
   fleet_signal_states,
   gitops_repositories,
   gitops_sync_runs,
@@ -246,6 +247,21 @@ async function seedFleet() {
     now: new Date(),
   };
   const remediationId = randomUUID();
+  await db()
+    .insert(fleet_remediations)
+    .values({
+      id: remediationId,
+      account_id: a,
+      action_category: "instance.mark_dead",
+      applier: "instance_mark_dead",
+      target_type: "node_instance",
+      target_id: randomUUID(),
+      idempotency_key: `compliance-${remediationId}`,
+      payload_hash: "0".repeat(64),
+      status: "applied",
+      outcome: "effective",
+      validated_at: new Date(),
+    });
   const proceed = await db().transaction((tx) =>
     recordDecision(tx, origin, {
       decision: "proceed",
@@ -513,7 +529,13 @@ describe("the compliance document", () => {
       ]),
     );
     expect(proceeds.map((p) => p.decision_id)).toEqual([seeded.proceed]);
-    expect(proceeds[0]).toMatchObject({ remediation_id: seeded.remediationId, gate: "auto_approve", severity: "high" });
+    expect(proceeds[0]).toMatchObject({
+      remediation_id: seeded.remediationId,
+      remediation_status: "applied",
+      outcome: "effective",
+      gate: "auto_approve",
+      severity: "high",
+    });
     expect(blocked).toEqual([
       expect.objectContaining({
         decision_id: seeded.blocked,
