@@ -2,6 +2,7 @@
 import { collectFactsHandler } from "./collect-facts.ts";
 import type { TaskHandler } from "./handler.ts";
 import { rebootHandler } from "./reboot.ts";
+import { type Renewed, renewCertificateHandler } from "./renew-certificate.ts";
 import { runScriptHandler } from "./run-script.ts";
 import { applyConfigHandler, syncModulesHandler } from "./sync-modules.ts";
 
@@ -13,6 +14,8 @@ export { readAllowList, runAllowedScript } from "./run-script.ts";
 export function defaultHandlers(reboot: {
   currentBootId: () => string;
   onRebootRequested: (taskId: string) => void;
+  /** Rotate the client certificate now; null when the rotation failed. Absent: the command is not offered. */
+  renewCertificate?: () => Promise<Renewed | null>;
 }): Map<string, TaskHandler> {
   const list = [
     collectFactsHandler,
@@ -20,6 +23,7 @@ export function defaultHandlers(reboot: {
     applyConfigHandler,
     runScriptHandler,
     rebootHandler(reboot.currentBootId, reboot.onRebootRequested),
+    ...(reboot.renewCertificate ? [renewCertificateHandler(reboot.renewCertificate)] : []),
   ];
   return new Map(list.map((h) => [h.command, h]));
 }

@@ -90,7 +90,13 @@ export async function runAgent(opts: RunOptions): Promise<number> {
     maxConcurrent: opts.maxConcurrentTasks ?? config?.max_concurrent_tasks ?? 4,
     log,
     events,
-    handlers: defaultHandlers({ currentBootId: () => bootId, onRebootRequested: (id) => (rebootPending = id) }),
+    handlers: defaultHandlers({
+      currentBootId: () => bootId,
+      onRebootRequested: (id) => (rebootPending = id),
+      // A platform-requested rotation (cert.rotate): the same rotation the schedule runs, forced.
+      renewCertificate: async () =>
+        (await rotate(true)) && pki ? { certificate_id: pki.meta.certificate_id, not_after: pki.meta.not_after } : null,
+    }),
     onReported: (entry) => {
       if (entry.command === "reboot" && rebootPending === entry.task_id) {
         log(`rebooting (${rebootPlan.mode}) for task ${entry.task_id}`);

@@ -5,11 +5,15 @@ import { ACTION_CATEGORIES, type Catalog, type Principal } from "@nodepilot/core
 import { investigate, observation } from "./advisory.ts";
 import type { Applier } from "./applier.ts";
 import { instanceMarkDead, instanceRecover } from "./instance-appliers.ts";
+import { certRotate, instanceQuarantine, instanceReconcileState } from "./state-appliers.ts";
 import { configApply, moduleSync } from "./task-appliers.ts";
 
 export const APPLIERS: readonly Applier[] = [
   instanceRecover,
   instanceMarkDead,
+  instanceReconcileState,
+  instanceQuarantine,
+  certRotate,
   moduleSync,
   configApply,
   observation,

@@ -743,3 +743,62 @@ describe("category circuit breaker (§4.2)", () => {
     expect((await decide(drift(other, [moduleId]))).decision).toBe("proceed");
   });
 });
+
+describe("state appliers", () => {
+  it("instance.reconcile_state converges a running instance to the provider's stopped state (NP, once)", async () => {
+    const subject = await insertInstance(fleet);
+    const signal: GateSignal = {
+      kind: "fleet.instance_state_drift",
+      severity: "high",
+      sensor: "instance_state_drift",
+      fingerprint: `instance_state_drift:${subject.instanceId}:stopped`,
+      payload: {
+        instance_id: subject.instanceId,
+        node_id: subject.nodeId,
+        expected_status: "running",
+        actual_status: "stopped",
+        cloud_instance_id: "i-x",
+        provider_type: "local",
+      },
+      refs: { node_id: subject.nodeId, node_instance_id: subject.instanceId },
+    };
+    const out = await decide(signal);
+    expect(out).toMatchObject({ decision: "proceed", action_category: "instance.reconcile_state" });
+    const [row] = await db().select().from(fleet_remediations).where(eq(fleet_remediations.id, out.remediation_id!));
+    expect(row).toMatchObject({ status: "applied", result: { from_status: "running", to_status: "stopped" } });
+    const instance = await fleet.api("GET", `/api/v1/node_instances/${subject.instanceId}`);
+    expect(instance.body.data.status).toBe("stopped");
+    // The same decision again (a retried tick) finds the remediation done and moves nothing.
+    const again = await gate().decide(signal, CONDITION, await tick());
+    expect(again.remediation_id).toBe(out.remediation_id);
+  });
+
+  it("instance.quarantine (require_approval) cordons and queues the termination once approved", async () => {
+    const subject = await insertInstance(fleet);
+    const moduleId = await createModule();
+    const pending = await decide({
+      kind: "fleet.honeypot_access",
+      severity: "critical",
+      sensor: "honeypot_access",
+      fingerprint: `honeypot_access:${randomUUID()}:${subject.instanceId}`,
+      payload: {
+        event_id: randomUUID(),
+        module_id: moduleId,
+        source: "canary",
+        emitted_at: new Date().toISOString(),
+        instance_id: subject.instanceId,
+        node_id: subject.nodeId,
+      },
+      refs: { node_id: subject.nodeId, node_instance_id: subject.instanceId },
+    });
+    expect(pending).toMatchObject({ decision: "pending", action_category: "instance.quarantine" });
+    const request = await requestRow(pending.approval_request_id!);
+    expect((await approve(request.id, request.payload_hash)).status).toBe(200);
+    await runner.runApprovals(accountId());
+    const done = await requestRow(request.id);
+    expect(done.execution_status, JSON.stringify(done.execution_result)).toBe("applied");
+    const instance = await fleet.api("GET", `/api/v1/node_instances/${subject.instanceId}`);
+    expect(instance.body.data.cordoned_at).not.toBeNull();
+    expect((await tasksOn(subject.instanceId)).map((t) => t.command)).toEqual(["terminate"]);
+  });
+});
