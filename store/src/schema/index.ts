@@ -5,6 +5,7 @@ export * from "./autonomy-pressure.ts";
 export * from "./autonomy-settings.ts";
 export * from "./autonomy-ticks.ts";
 export * from "./delivery.ts";
+export * from "./delivery-revisions.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
 export * from "./gitops.ts";
