@@ -72,7 +72,11 @@ let turn = 0;
 async function agreed(a: EnrolledAgent, before: string | null): Promise<string> {
   const order = ORDERS[turn++ % ORDERS.length]!;
   const answers: string[] = [];
-  for (const path of order) answers.push(await ask(a, path));
+  for (const path of order) {
+    answers.push(await ask(a, path));
+    // Whichever answered recomputed (or reused) and stored it under the current stamp.
+    expect(await stored(a.instanceId), path).toMatchObject({ stamp: await stamp(), revision: answers.at(-1) });
+  }
   expect(new Set(answers).size, `${order.join(",")}: ${answers.join(" ")}`).toBe(1);
   if (before !== null) expect(answers[0], order.join(",")).not.toBe(before);
   return answers[0]!;
