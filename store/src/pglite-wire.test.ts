@@ -1,5 +1,6 @@
-// The embedded wire front under concurrency: extended-protocol exchanges never interleave, and a
-// transaction owns the backend until it ends (the failure mode of a per-message multiplexer).
+// The embedded wire front under concurrency: extended-protocol exchanges never interleave, a
+// transaction owns the backend until it ends (the failure mode of a per-message multiplexer), and
+// named prepared statements are per connection, as on PostgreSQL.
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,6 +72,32 @@ describe("embedded wire server", () => {
     await client.end();
     const { rows } = await pool.query("SELECT count(*)::int AS n FROM items WHERE id = -2");
     expect(rows[0].n).toBe(0);
+  });
+
+  it("gives each connection its own named prepared statements, and drops them when it goes", async () => {
+    const connect = async () => {
+      const c = new pg.Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
+      await c.connect();
+      return c;
+    };
+    const a = await connect();
+    const b = await connect();
+    // The same name with different text on two connections, as two pool clients would prepare it.
+    const ask = (c: pg.Client, text: string, v: number) => c.query({ name: "shared_name", text, values: [v] });
+    for (let i = 0; i < 3; i++) {
+      expect((await ask(a, "SELECT $1::int + 1 AS n", i)).rows[0].n).toBe(i + 1);
+      expect((await ask(b, "SELECT $1::int * 10 AS n", i)).rows[0].n).toBe(i * 10);
+    }
+    const names = async () =>
+      (
+        await pool.query("SELECT name FROM pg_prepared_statements WHERE name LIKE '%shared_name' ORDER BY name")
+      ).rows.map((r) => r.name as string);
+    expect(await names()).toHaveLength(2);
+    await a.end();
+    await expect.poll(names).toHaveLength(1);
+    expect((await ask(b, "SELECT $1::int * 10 AS n", 7)).rows[0].n).toBe(70);
+    await b.end();
+    await expect.poll(names).toHaveLength(0);
   });
 
   it("refuses connections beyond its limit with SQLSTATE 53300", async () => {

@@ -10,6 +10,12 @@
 // NotificationResponse into the output of whichever exchange committed the NOTIFY. The front takes
 // those messages out of that stream and hands them to the connections that said LISTEN on the
 // channel, which is what PostgreSQL does across backends.
+//
+// Named prepared statements: PostgreSQL keeps them per backend, so per connection; here every
+// connection shares the one backend, and two `pg` clients preparing the same name would collide.
+// The front gives each connection its own namespace by prefixing the statement names of Parse,
+// Bind, Describe and Close, and deallocates a connection's statements when it goes away. (SQL-level
+// PREPARE / EXECUTE / DEALLOCATE are not rewritten and stay shared.)
 import { createServer, type Server, type Socket } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 
@@ -44,6 +50,49 @@ function statementText(message: Uint8Array): string | undefined {
   const end = message.indexOf(0, start);
   if (end === -1 || end - start > 200) return undefined;
   return Buffer.from(message.subarray(start, end)).toString("utf8");
+}
+
+const NUL = 0;
+
+/** The end (index of the NUL) of the C string starting at `from`, or -1. */
+const cstringEnd = (message: Uint8Array, from: number) => message.indexOf(NUL, from);
+
+/**
+ * Where a message names a prepared statement: [start, end) of the name, or undefined when it names
+ * none (portals, the unnamed statement, other message types).
+ */
+function statementNameAt(message: Uint8Array): [number, number] | undefined {
+  const type = message[0];
+  let start: number;
+  if (type === 0x50)
+    start = 5; // Parse: name first
+  else if (type === 0x42) {
+    // Bind: the portal's name, then the statement's
+    const portalEnd = cstringEnd(message, 5);
+    if (portalEnd === -1) return undefined;
+    start = portalEnd + 1;
+  } else if (type === 0x44 || type === 0x43) {
+    // Describe / Close: 'S' (statement) or 'P' (portal), then the name
+    if (message[5] !== 0x53) return undefined;
+    start = 6;
+  } else return undefined;
+  const end = cstringEnd(message, start);
+  return end > start ? [start, end] : undefined;
+}
+
+/** The message with its statement name (if any) moved into `prefix`'s namespace. */
+export function scopeStatementName(message: Uint8Array, prefix: string): { message: Uint8Array; name?: string } {
+  const at = statementNameAt(message);
+  if (!at) return { message };
+  const name = Buffer.from(message.subarray(at[0], at[1])).toString("utf8");
+  const scoped = Buffer.from(prefix + name, "utf8");
+  const out = Buffer.alloc(message.length + prefix.length);
+  out[0] = message[0] as number;
+  out.writeInt32BE(out.length - 1, 1);
+  out.set(message.subarray(5, at[0]), 5);
+  out.set(scoped, at[0]);
+  out.set(message.subarray(at[1]), at[0] + scoped.length);
+  return { message: out, name };
 }
 
 /** Which connections listen on which channel (LISTEN * is not a thing; UNLISTEN * is). */
@@ -169,8 +218,15 @@ class Scheduler {
       // (exec takes PGlite's own lock; wrapping it in runExclusive would deadlock.)
       if (this.db.isInTransaction()) await this.db.exec("ROLLBACK");
       this.owner = null;
-      void this.drain();
     }
+    // Its prepared statements would otherwise live as long as the backend. Queued like any work, so
+    // they never land in another connection's transaction; one Query each, so a name whose Parse
+    // had failed costs only its own error. The output goes to the closed connection: dropped.
+    for (const name of conn.statements) {
+      this.queue.push({ conn, messages: [simpleQuery(`DEALLOCATE "${name.replaceAll('"', '""')}"`)] });
+    }
+    conn.statements.clear();
+    void this.drain();
   }
 
   private next(): Unit | undefined {
@@ -209,11 +265,27 @@ class Scheduler {
   }
 }
 
+let connectionSerial = 0;
+
+/** A simple Query message. */
+function simpleQuery(text: string): Uint8Array {
+  const body = Buffer.from(`${text}\0`, "utf8");
+  const out = Buffer.alloc(5 + body.length);
+  out.write("Q", 0);
+  out.writeInt32BE(4 + body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
+
 class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private pending: Uint8Array[] = [];
   private started = false;
   closed = false;
+  /** This connection's namespace for named prepared statements in the shared backend. */
+  private readonly prefix = `c${++connectionSerial}_`;
+  /** The backend names of the statements it prepared and has not closed. */
+  readonly statements = new Set<string>();
 
   constructor(
     private readonly socket: Socket,
@@ -270,7 +342,10 @@ class Connection {
         this.close();
         return;
       }
-      this.pending.push(message);
+      const scoped = scopeStatementName(message, this.prefix);
+      if (scoped.name !== undefined && type === "P") this.statements.add(this.prefix + scoped.name);
+      if (scoped.name !== undefined && type === "C") this.statements.delete(this.prefix + scoped.name);
+      this.pending.push(scoped.message);
       // An exchange ends at Sync, a simple Query, or a Flush the client waits on.
       if (type === "S" || type === "Q" || type === "H") {
         const messages = this.pending;

@@ -2,22 +2,17 @@
 // stored input the delivery planner reads for an instance — its architecture and resolved
 // environment, its node's assignments, their modules, template joins, dependency edges, current
 // and pinned versions, and the account's delivery keys. The planner's output is a function of these
-// rows, so an unchanged revision means an unchanged desired set. One statement for any number of
-// instances, so the heartbeat can answer a whole batch with it; GET /agent/v1/assignments uses the
-// same function for its ETag, so the two can never disagree.
+// rows, so an unchanged revision means an unchanged desired set. The join is computed only when an
+// input changed: revision-store.ts keeps the last revision per instance under the account's
+// delivery stamp, which triggers on every table read here bump (docs/adr/0008). Reading another
+// table here means giving it those triggers too (revision-store.test.ts checks).
 import { createHash } from "node:crypto";
-import type { DbOrTx } from "@nodepilot/store";
 import { type SQL, sql } from "drizzle-orm";
 
 /** Bumped whenever the planner starts reading another input, so every agent refetches once. */
 const REVISION_SCHEME = "delivery-v1";
 
 const ms = (col: string) => `coalesce((extract(epoch from ${col}) * 1000)::bigint::text, '')`;
-
-export interface RevisionTarget {
-  accountId: string;
-  instanceId: string;
-}
 
 /**
  * The rows every revision is computed from: `source` is any relation with `account_id` and
@@ -66,21 +61,9 @@ export function revisionSource(inst: SQL): SQL {
 export const revisionOf = (source: string): string =>
   createHash("sha256").update(`${REVISION_SCHEME}\n${source}`).digest("hex").slice(0, 32);
 
-/** instance id → revision (32 hex). Instances that do not exist in their account are absent. */
-export async function assignmentsRevisions(
-  db: DbOrTx,
-  targets: readonly RevisionTarget[],
-): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  if (targets.length === 0) return out;
-  const values = targets.map((t) => sql`(${t.accountId}::uuid, ${t.instanceId}::uuid)`);
-  const res = await db.execute(sql`
-    WITH b(account_id, instance_id) AS (VALUES ${sql.join(values, sql`, `)}),
-    inst AS (${revisionInputs(sql`b`)})
-    SELECT inst.instance_id::text AS instance_id, ${revisionSource(sql`inst`)} AS source
-    FROM inst`);
-  for (const row of res.rows as { instance_id: string; source: string }[]) {
-    out.set(row.instance_id, revisionOf(row.source));
-  }
-  return out;
-}
+/**
+ * revisionOf in SQL, for a source text expression: the same bytes (the scheme line, then the source
+ * as UTF-8) and the same digest, so a revision computed by the database equals one computed here.
+ */
+export const revisionDigest = (source: SQL): SQL =>
+  sql`substr(encode(sha256(convert_to(${sql.raw(`'${REVISION_SCHEME}' || chr(10)`)} || ${source}, 'UTF8')), 'hex'), 1, 32)`;

@@ -140,6 +140,25 @@ describe("heartbeat", () => {
     expect(row.running_module_digests).toEqual({ [moduleId]: digest });
   });
 
+  it("echoes the caller's x-request-id, and mints one when none is given", async () => {
+    const given = await call("POST", "/heartbeat", {
+      client: a.client,
+      body: heartbeatBody(),
+      headers: { "x-request-id": "beat-42" },
+    });
+    expect(given.status).toBe(200);
+    expect(given.headers["x-request-id"]).toBe("beat-42");
+    const minted = await call("POST", "/heartbeat", { client: a.client, body: heartbeatBody() });
+    expect(minted.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    const refused = await call("POST", "/heartbeat", {
+      client: a.client,
+      body: heartbeatBody({ colour: "red" }),
+      headers: { "x-request-id": "bad-beat" },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.headers["x-request-id"]).toBe("bad-beat");
+  });
+
   it("rejects an unknown or mistyped field with 400 naming it, and changes nothing", async () => {
     const before = await instance(a.instanceId);
     const unknown = await call("POST", "/heartbeat", { client: a.client, body: heartbeatBody({ colour: "red" }) });

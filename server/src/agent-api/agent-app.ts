@@ -65,12 +65,16 @@ export function createAgentApp(deps: AgentAppDeps): Hono<AgentEnv> {
     const requestId = requestIdOf(c);
     c.set("requestId", requestId);
     c.set("agent", undefined);
+    // Set before the handler so c.json / c.body carry it: setting a header on a finished response
+    // makes Hono copy the whole response, which cost more CPU per heartbeat than the parsing.
+    c.header("x-request-id", requestId);
     if (!UNAUTHENTICATED_PATHS.has(c.req.path)) {
       const socket = c.env?.incoming?.socket as TLSSocket | undefined;
       c.set("agent", bindAgent(await auth.authenticate(socket, services.clock()), requestId));
     }
     await next();
-    c.header("x-request-id", requestId);
+    // A handler's own Response (the blob route) does not have it yet.
+    if (!c.res.headers.has("x-request-id")) c.header("x-request-id", requestId);
   });
   app.onError((err, c) => agentProblem(err, c.get("requestId") ?? requestIdOf(c)));
   app.notFound((c) =>

@@ -179,7 +179,7 @@ describe("GET /agent/v1/assignments", () => {
     const first = await assignments(a);
     expect(first.etag).toBe(`"${first.body.revision}"`);
     const revs = await assignmentsRevisions(db(), [{ accountId: fleet.runtime.accountId, instanceId: a.instanceId }]);
-    expect(revs.get(a.instanceId)).toBe(first.body.revision);
+    expect(revs.get(a.instanceId)?.revision).toBe(first.body.revision);
     const cached = await get(a, "/assignments", { "if-none-match": first.etag });
     expect(cached.status).toBe(304);
     expect(cached.raw.length).toBe(0);

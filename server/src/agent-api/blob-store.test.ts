@@ -71,9 +71,11 @@ describe("GET /agent/v1/modules/:digest", () => {
   });
 
   it("streams the verified bytes to an authenticated agent only", async () => {
-    const res = await get(digest);
+    const res = await get(digest, { "x-request-id": "blob-1" });
     expect(res.status).toBe(200);
     expect(res.headers["accept-ranges"]).toBe("bytes");
+    // The route returns its own Response; the request id still rides on it.
+    expect(res.headers["x-request-id"]).toBe("blob-1");
     expect(digestOf(res.raw)).toBe(digest);
     expect((await get(digest, {}, false)).status).toBe(401);
   });

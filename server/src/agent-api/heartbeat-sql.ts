@@ -3,7 +3,7 @@
 // renew the leases the beats listed.
 
 import type { EventOrigin } from "@nodepilot/core";
-import { AppError, renewTask, revisionInputs, revisionOf, revisionSource, toAppError } from "@nodepilot/core";
+import { AppError, deliveryRevisionCtes, renewTask, revisionOf, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
 import { module_digest_observations, node_instances, type Tx, tasks } from "@nodepilot/store";
 import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
@@ -168,10 +168,13 @@ export async function renewListedLeases(tx: Tx, origin: EventOrigin, entry: Hear
   return { renewed, lost };
 }
 
+/** What a beat answers when its instance has no revision row (its node or template is gone). */
+export const EMPTY_REVISION = revisionOf("");
+
 export interface BeatSummary {
   /** Pending agent tasks the instance could lease now (its own, and its node's when it is the only live instance). */
   pending: number;
-  /** The delivery revision (core's assignmentsRevisions): the same value GET /assignments sends as its ETag. */
+  /** The delivery revision (core's stored revision): the same value GET /assignments sends as its ETag. */
   revision: string;
 }
 
@@ -191,27 +194,24 @@ export async function batchSummaries(
   const res = await tx.execute(sql`
     WITH b(account_id, id, node_id, now) AS (VALUES ${sql.join(values, sql`, `)}),
     ${summaryOf(sql`b`)}`);
-  for (const row of res.rows as { instance_id: string; pending: number; revision_source: string | null }[]) {
-    out.set(row.instance_id, {
-      pending: Number(row.pending),
-      revision: revisionOf(row.revision_source ?? ""),
-    });
+  for (const row of res.rows as { instance_id: string; pending: number; revision: string | null }[]) {
+    out.set(row.instance_id, { pending: Number(row.pending), revision: row.revision ?? EMPTY_REVISION });
   }
   return out;
 }
 
 /**
  * The tail of a statement that answers beats: given a CTE `source(account_id, id, node_id, now)` of
- * instances, a `live` CTE and the SELECT of each instance's pending agent tasks (its own, and its
- * node's when it is the node's only live instance) and the source of its assignments revision.
+ * instances, a `live` CTE, the delivery revision CTEs (stored, or recomputed and stored when an
+ * input changed) and the SELECT of each instance's pending agent tasks (its own, and its node's when
+ * it is the node's only live instance) and its assignments revision.
  */
 export function summaryOf(source: SQL): SQL {
   return sql`live AS (
       SELECT n.node_id, count(*)::int AS n FROM node_instances n
       WHERE n.node_id IN (SELECT node_id FROM ${source}) AND n.status <> 'terminated' GROUP BY n.node_id
     ),
-    rev_in AS (SELECT s.account_id, s.id AS instance_id FROM ${source} s),
-    inst AS (${revisionInputs(sql`rev_in`)})
+    ${deliveryRevisionCtes(sql`(SELECT s.account_id, s.id AS instance_id FROM ${source} s)`, { store: true })}
     SELECT u.id::text AS instance_id, u.node_id::text AS node_id,
       (SELECT count(*)::int FROM tasks t
         WHERE t.account_id = u.account_id AND t.status = 'pending' AND t.executor = 'agent'
@@ -219,6 +219,6 @@ export function summaryOf(source: SQL): SQL {
           AND ((t.subject_type = 'node_instance' AND t.subject_id = u.id)
             OR (coalesce(l.n, 0) = 1 AND t.subject_type = 'node' AND t.subject_id = u.node_id))
       ) AS pending,
-      (SELECT ${revisionSource(sql`inst`)} FROM inst WHERE inst.instance_id = u.id) AS revision_source
-    FROM ${source} u LEFT JOIN live l ON l.node_id = u.node_id`;
+      dr.revision
+    FROM ${source} u LEFT JOIN live l ON l.node_id = u.node_id LEFT JOIN delivery_rev dr ON dr.instance_id = u.id`;
 }

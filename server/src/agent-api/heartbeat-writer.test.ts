@@ -39,7 +39,7 @@ describe("HeartbeatWriter", () => {
       .where(inArray(node_instances.id, ids.slice(30)));
     const terminated = (await insertInstance(fleet, { status: "terminated" })).instanceId;
     const moduleId = randomUUID();
-    const writer = new HeartbeatWriter(db, quiet);
+    const writer = new HeartbeatWriter(fleet.runtime.database, quiet);
     const body = (extra: Record<string, unknown> = {}) =>
       HeartbeatRequest.parse(
         heartbeatBody({ boot_id: "boot-a", module_digests: { [moduleId]: `sha256:${"cd".repeat(32)}` }, ...extra }),
@@ -72,7 +72,7 @@ describe("HeartbeatWriter", () => {
       .update(node_instances)
       .set({ booted_image_git_sha: "a".repeat(40), last_heartbeat_at: new Date(), boot_id: "boot-a" })
       .where(eq(node_instances.id, instanceId));
-    const writer = new HeartbeatWriter(db, quiet);
+    const writer = new HeartbeatWriter(fleet.runtime.database, quiet);
     await writer.submit({
       accountId: fleet.runtime.accountId,
       instanceId,

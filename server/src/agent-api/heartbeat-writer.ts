@@ -6,9 +6,9 @@
 // settles after the batch holding its entry commits, so a 200 means durable.
 import { type AppError, type Logger, recordHeartbeat, toAppError } from "@nodepilot/core";
 import type { HeartbeatRequest } from "@nodepilot/core/agent-protocol";
-import type { Db, Tx } from "@nodepilot/store";
+import type { Database, Tx } from "@nodepilot/store";
 import type { HeartbeatEntry, HeartbeatResult } from "./heartbeat-entry.ts";
-import { fastPathEligible, writeSteadyBeats } from "./heartbeat-fast-path.ts";
+import { fastPathEligible, type SteadyPool, writeSteadyBeats } from "./heartbeat-fast-path.ts";
 import {
   type BatchRow,
   batchSummaries,
@@ -51,12 +51,17 @@ export class HeartbeatWriter {
   #closed = false;
   /** Committed batches and the instances they carried (for metrics and tests). */
   readonly stats = { batches: 0, instances: 0 };
+  readonly #db: Database["db"];
+  /** The steady path's statement runs on the pool itself, as a prepared statement. */
+  readonly #pool: SteadyPool;
 
   constructor(
-    private readonly db: Db,
+    database: Pick<Database, "db" | "pool">,
     private readonly logger: Logger,
     opts: HeartbeatWriterOptions = {},
   ) {
+    this.#db = database.db;
+    this.#pool = database.pool;
     this.#maxBatch = opts.maxBatch ?? 500;
     this.#maxDelayMs = Math.min(opts.maxDelayMs ?? 2, 250);
     this.#maxConcurrent = Math.max(1, opts.maxConcurrent ?? 4);
@@ -121,7 +126,7 @@ export class HeartbeatWriter {
     if (steady.length > 0) {
       try {
         const written = await writeSteadyBeats(
-          this.db,
+          this.#pool,
           steady.map((p) => p.entry),
         );
         rest = [];
@@ -163,7 +168,7 @@ export class HeartbeatWriter {
   async #flushTransactional(batch: Pending[]): Promise<void> {
     const outcomes = new Map<string, HeartbeatResult | AppError>();
     try {
-      await this.db.transaction(async (tx) => {
+      await this.#db.transaction(async (tx) => {
         outcomes.clear();
         await this.#write(tx, batch, outcomes);
       });

@@ -45,7 +45,7 @@ export async function startAgentListener(opts: AgentListenerOptions): Promise<Ag
     (h) => h !== "0.0.0.0" && h !== "::",
   );
   const tls = await opts.pki.serverTls(hostnames, opts.services.clock());
-  const writer = new HeartbeatWriter(opts.services.database.db, opts.logger);
+  const writer = new HeartbeatWriter(opts.services.database, opts.logger);
   const waker = new TaskWaker();
   const blobs = new BlobStore(opts.dataDir);
   const app = createAgentApp({

@@ -7,6 +7,7 @@ export * from "./autonomy-settings.ts";
 export * from "./autonomy-ticks.ts";
 export * from "./compliance.ts";
 export * from "./delivery.ts";
+export * from "./delivery-revisions.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
 export * from "./gitops.ts";
