@@ -6,6 +6,7 @@ import { AppError, emitEvent, invoke, transitionInstance } from "@nodepilot/core
 import { node_instances } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { type Applier, type ApplierContext, type ApplyOutcome, refused } from "./applier.ts";
+import { lockTarget } from "./target.ts";
 
 async function loadInstance(ctx: ApplierContext, id: string) {
   const [row] = await ctx.services.database.db
@@ -88,13 +89,7 @@ export const instanceMarkDead: Applier = {
   operations: [],
   async apply(ctx, input) {
     return ctx.services.database.db.transaction(async (tx) => {
-      const [instance] = await tx
-        .select()
-        .from(node_instances)
-        .where(
-          and(eq(node_instances.account_id, ctx.principal.accountId), eq(node_instances.id, input.action.target.id)),
-        )
-        .for("update");
+      const instance = await lockTarget(tx, ctx, input.action.target.id);
       if (!instance) return refused("target_not_found");
       if (instance.status !== "running") return refused("not_running", { status: instance.status });
       const origin = {

@@ -6,6 +6,7 @@ import { emitEvent, invoke, revokeCertificate, transitionInstance } from "@nodep
 import { node_certificates, node_instances } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { type Applier, type ApplierContext, refused } from "./applier.ts";
+import { lockTarget } from "./target.ts";
 
 const EVENT_FOR: Record<string, "mark_stopped" | "mark_terminated" | "mark_errored"> = {
   stopped: "mark_stopped",
@@ -29,13 +30,7 @@ export const instanceReconcileState: Applier = {
     const event = typeof to === "string" ? EVENT_FOR[to] : undefined;
     if (!event) return refused("unsupported_provider_status", { actual_status: to ?? null });
     return ctx.services.database.db.transaction(async (tx) => {
-      const [instance] = await tx
-        .select()
-        .from(node_instances)
-        .where(
-          and(eq(node_instances.account_id, ctx.principal.accountId), eq(node_instances.id, input.action.target.id)),
-        )
-        .for("update");
+      const instance = await lockTarget(tx, ctx, input.action.target.id);
       if (!instance) return refused("target_not_found");
       // The sensor saw a running instance; anything else since means someone already moved it.
       if (instance.status !== "running") return refused("convergence_deferred", { status: instance.status });

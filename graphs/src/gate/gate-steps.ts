@@ -23,6 +23,7 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import { autonomousKey, remediate } from "../appliers/remediation.ts";
 import { applyBrakes, type BrakeReason } from "./brakes.ts";
 import { buildCandidate } from "./candidate.ts";
+import { conditionRow } from "./condition-row.ts";
 import { acting, type GateDeps } from "./gate-deps.ts";
 import type { GateStateValue, GateUpdate, Outcome } from "./state.ts";
 
@@ -488,13 +489,7 @@ export async function linkRemediation(deps: GateDeps, state: GateStateValue, rem
       await tx
         .update(fleet_signal_states)
         .set({ remediations_applied: sql`${fleet_signal_states.remediations_applied} + 1` })
-        .where(
-          and(
-            eq(fleet_signal_states.account_id, state.tick.account_id),
-            eq(fleet_signal_states.kind, state.signal.kind),
-            eq(fleet_signal_states.fingerprint, state.signal.fingerprint),
-          ),
-        );
+        .where(conditionRow(state.tick.account_id, state.signal.kind, state.signal.fingerprint));
     }
   });
 }

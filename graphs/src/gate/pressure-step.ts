@@ -5,6 +5,7 @@
 import { emitEvent, findCategory, recordDecision } from "@nodepilot/core";
 import { fleet_signal_states, pressure_signals } from "@nodepilot/store";
 import { and, eq, gt, sql } from "drizzle-orm";
+import { conditionRow } from "./condition-row.ts";
 import { acting, type GateDeps } from "./gate-deps.ts";
 import { decisionInput } from "./gate-steps.ts";
 import type { GateStateValue, GateUpdate } from "./state.ts";
@@ -69,13 +70,7 @@ export const pressureStep =
           defer_until: until,
           cumulative_deferred_seconds: sql`${fleet_signal_states.cumulative_deferred_seconds} + ${result.defer_seconds}`,
         })
-        .where(
-          and(
-            eq(fleet_signal_states.account_id, state.tick.account_id),
-            eq(fleet_signal_states.kind, state.signal.kind),
-            eq(fleet_signal_states.fingerprint, state.signal.fingerprint),
-          ),
-        );
+        .where(conditionRow(state.tick.account_id, state.signal.kind, state.signal.fingerprint));
       await emitEvent(tx, act.origin, {
         kind: "autonomy.throttled",
         severity: "low",

@@ -8,6 +8,7 @@ import { type ActionPayload, approval_requests, fleet_signal_states } from "@nod
 import { and, eq, inArray, isNull, or } from "drizzle-orm";
 import { approvalKey, remediate } from "../appliers/remediation.ts";
 import { proposeFromLearning } from "../outcomes/evolve.ts";
+import { conditionRow } from "./condition-row.ts";
 import { acting, type GateDeps } from "./gate-deps.ts";
 import { linkRemediation } from "./gate-steps.ts";
 import { type ApprovalCard, REVIEW_RESPONSES, ReviewResume } from "./review.ts";
@@ -129,13 +130,7 @@ async function conditionCleared(deps: GateDeps, state: GateStateValue, requested
   const [row] = await deps.services.database.db
     .select({ cleared_at: fleet_signal_states.cleared_at })
     .from(fleet_signal_states)
-    .where(
-      and(
-        eq(fleet_signal_states.account_id, state.tick.account_id),
-        eq(fleet_signal_states.kind, state.signal.kind),
-        eq(fleet_signal_states.fingerprint, state.signal.fingerprint),
-      ),
-    );
+    .where(conditionRow(state.tick.account_id, state.signal.kind, state.signal.fingerprint));
   return !!row?.cleared_at && row.cleared_at.getTime() > requestedAt.getTime();
 }
 

@@ -5,6 +5,7 @@
 import { closeBreaker, emitEvent, recordLearning } from "@nodepilot/core";
 import { fleet_remediations, fleet_sensor_cursors, fleet_signal_states, tasks } from "@nodepilot/store";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { conditionRow } from "../gate/condition-row.ts";
 import { acting, type GateDeps } from "../gate/gate-deps.ts";
 import type { GateTick } from "../gate/signal.ts";
 import { proposeFromLearning } from "./evolve.ts";
@@ -107,13 +108,7 @@ export async function validateRemediations(deps: GateDeps, tick: GateTick): Prom
           .set({
             consecutive_failures: verdict === "effective" ? 0 : sql`${fleet_signal_states.consecutive_failures} + 1`,
           })
-          .where(
-            and(
-              eq(fleet_signal_states.account_id, tick.account_id),
-              eq(fleet_signal_states.kind, d.r.signal_kind),
-              eq(fleet_signal_states.fingerprint, d.r.fingerprint),
-            ),
-          );
+          .where(conditionRow(tick.account_id, d.r.signal_kind, d.r.fingerprint));
       }
       await emitEvent(tx, act.origin, {
         kind: "autonomy.remediation_validated",
