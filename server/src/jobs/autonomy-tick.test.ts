@@ -71,13 +71,20 @@ describe("autonomy.tick on the job system", () => {
       expect.arrayContaining(["autonomy.tick_started", "fleet.instance_silent", "autonomy.tick_completed"]),
     );
     expect(events.find((e) => e.kind === "fleet.instance_silent")?.fingerprint).toBe(`instance_silent:${instanceId}`);
-    const runs = await db
-      .select()
-      .from(job_runs)
-      .where(and(eq(job_runs.job, "autonomy.tick"), eq(job_runs.status, "succeeded")))
-      .orderBy(asc(job_runs.started_at));
-    const run = runs.find((r) => r.stats?.account_id === accountId);
-    expect(run?.stats).toMatchObject({ account_id: accountId, tick_id: tick.id, status: "ok", signal_count: 1 });
+    // The run is recorded after its handler returns, so a moment after the tick row closes.
+    const run = await waitFor(
+      "the tick's job run",
+      async () => {
+        const runs = await db
+          .select()
+          .from(job_runs)
+          .where(and(eq(job_runs.job, "autonomy.tick"), eq(job_runs.status, "succeeded")))
+          .orderBy(asc(job_runs.started_at));
+        return runs.find((r) => r.stats?.account_id === accountId);
+      },
+      30_000,
+    );
+    expect(run.stats).toMatchObject({ account_id: accountId, tick_id: tick.id, status: "ok", signal_count: 1 });
 
     // The next schedule runs find the account ticked within its interval and queue nothing.
     const scheduled = await waitFor(
