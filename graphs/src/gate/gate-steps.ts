@@ -18,7 +18,14 @@ import {
   resolvePolicy,
   similarLearnings,
 } from "@nodepilot/core";
-import { approval_requests, type DbOrTx, fleet_decisions, fleet_events, fleet_signal_states } from "@nodepilot/store";
+import {
+  approval_requests,
+  type DbOrTx,
+  fleet_decisions,
+  fleet_events,
+  fleet_remediations,
+  fleet_signal_states,
+} from "@nodepilot/store";
 import { and, eq, gt, sql } from "drizzle-orm";
 import { autonomousKey, remediate } from "../appliers/remediation.ts";
 import { applyBrakes, type BrakeReason } from "./brakes.ts";
@@ -320,9 +327,12 @@ export const decideStep =
     const act = await acting(deps, state.tick);
     const db = deps.services.database.db;
     if (state.level !== "require_approval") {
+      // The same action again in the same episode acts no more (its remediation exists), so it
+      // consumes no more consent either.
+      const repeat = await remediationExists(deps, state.tick.account_id, keyOf(state));
       try {
         const row = await db.transaction(async (tx) => {
-          if (!category.flags.advisory && c.module_ids.length > 0) {
+          if (!category.flags.advisory && c.module_ids.length > 0 && !repeat) {
             const consumed = await consumeConsentBudget(tx, state.tick.account_id, c.module_ids, act.origin.now);
             if (!consumed.ok) throw new BudgetLost(consumed.budget);
           }
@@ -451,13 +461,8 @@ export const applyStep =
   async (state) => {
     const c = state.candidate!;
     const act = await acting(deps, state.tick);
-    const key = autonomousKey({
-      accountId: state.tick.account_id,
-      category: c.category,
-      dedupKey: c.dedup_key,
-      payloadHash: c.payload_hash,
-      episode: state.condition.episode,
-    });
+    const key = keyOf(state);
+    const repeat = await remediationExists(deps, state.tick.account_id, key);
     const remediation = await remediate(act.applier, {
       action: c.action,
       payloadHash: c.payload_hash,
@@ -471,9 +476,28 @@ export const applyStep =
       situationText: c.situation_text,
       settleWindowSeconds: state.tick.settings.settle_window_seconds,
     });
-    await linkRemediation(deps, state, remediation.id, remediation.status === "applied");
+    // A repeat of the same action in the same episode finds its remediation; it counts once.
+    await linkRemediation(deps, state, remediation.id, remediation.status === "applied" && !repeat);
     return { outcome: { ...state.outcome!, remediation_id: remediation.id } };
   };
+
+/** §3.8: the autonomous idempotency key of this decision's action. */
+const keyOf = (state: GateStateValue): string =>
+  autonomousKey({
+    accountId: state.tick.account_id,
+    category: state.candidate!.category,
+    dedupKey: state.candidate!.dedup_key,
+    payloadHash: state.candidate!.payload_hash,
+    episode: state.condition.episode,
+  });
+
+async function remediationExists(deps: GateDeps, accountId: string, key: string): Promise<boolean> {
+  const [row] = await deps.services.database.db
+    .select({ id: fleet_remediations.id })
+    .from(fleet_remediations)
+    .where(and(eq(fleet_remediations.account_id, accountId), eq(fleet_remediations.idempotency_key, key)));
+  return row !== undefined;
+}
 
 /** The decision row points at what it caused; an applied action counts on its condition (§2.2). */
 export async function linkRemediation(deps: GateDeps, state: GateStateValue, remediationId: string, applied: boolean) {

@@ -802,3 +802,20 @@ describe("state appliers", () => {
     expect((await tasksOn(subject.instanceId)).map((t) => t.command)).toEqual(["terminate"]);
   });
 });
+
+describe("a repeated proceed in one episode", () => {
+  it("finds its remediation and consumes the module's consent budget once", async () => {
+    const subject = await insertInstance(fleet);
+    const moduleId = await createModule();
+    const set = await fleet.api("PATCH", `/api/v1/node_modules/${moduleId}/consent_budget`, { body: { limit: 5 } });
+    expect(set.status, JSON.stringify(set.body)).toBe(200);
+    const signal = drift(subject, [moduleId]);
+    const first = await decide(signal);
+    const second = await decide(signal);
+    expect(first.decision).toBe("proceed");
+    expect(second).toMatchObject({ decision: "proceed", remediation_id: first.remediation_id });
+    expect(await tasksOn(subject.instanceId)).toHaveLength(1);
+    const budget = await fleet.api("GET", `/api/v1/node_modules/${moduleId}/consent_budget`);
+    expect(budget.body.data).toMatchObject({ limit: 5, used: 1, remaining: 4 });
+  });
+});
