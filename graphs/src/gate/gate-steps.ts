@@ -400,6 +400,39 @@ async function notifiedRecently(tx: DbOrTx, state: GateStateValue, now: Date): P
 async function requestApproval(deps: GateDeps, state: GateStateValue): Promise<GateUpdate> {
   const act = await acting(deps, state.tick);
   const reasons = state.reasons;
+  // A step whose writes committed but whose checkpoint did not (the process died in between) runs
+  // again when the thread resumes: the request this thread already made is found, not made twice.
+  const [mine] = await deps.services.database.db
+    .select({ id: approval_requests.id })
+    .from(approval_requests)
+    .where(
+      and(
+        eq(approval_requests.account_id, state.tick.account_id),
+        eq(approval_requests.graph_thread_id, state.thread_id),
+      ),
+    );
+  if (mine) {
+    const [decided] = await deps.services.database.db
+      .select({ id: fleet_decisions.id })
+      .from(fleet_decisions)
+      .where(
+        and(eq(fleet_decisions.account_id, state.tick.account_id), eq(fleet_decisions.approval_request_id, mine.id)),
+      )
+      .orderBy(fleet_decisions.created_at)
+      .limit(1);
+    return {
+      level: "require_approval",
+      reasons,
+      budget: state.budget,
+      outcome: {
+        decision: "pending",
+        reasons,
+        decision_id: decided?.id ?? null,
+        approval_request_id: mine.id,
+        remediation_id: null,
+      },
+    };
+  }
   const row = await deps.services.database.db.transaction(async (tx) => {
     const { request, outcome } = await createApprovalRequest(
       tx,

@@ -120,7 +120,10 @@ afterAll(async () => {
 });
 
 describe("events queued during an outage", () => {
-  it("fill the outbox while the listener is down and drain in order once it is back", async () => {
+  // Two outages and reconnect backoff: slow on a loaded 2-core machine, so more than the 60 s default.
+  it("fill the outbox while the listener is down and drain in order once it is back", {
+    timeout: 150_000,
+  }, async () => {
     const agent = await enrolledAgent("events");
     await stopListener();
 
