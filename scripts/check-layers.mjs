@@ -9,8 +9,9 @@ const ALLOWED = {
   core: ["store"],
   sensors: ["store", "core"],
   graphs: ["store", "core"],
-  server: ["store", "core", "sensors", "graphs", "agent"],
-  bench: ["store", "core", "sensors", "graphs", "server", "agent"],
+  "mcp-server": ["store", "core", "graphs"],
+  server: ["store", "core", "sensors", "graphs", "mcp-server", "agent"],
+  bench: ["store", "core", "sensors", "graphs", "mcp-server", "server", "agent"],
   agent: ["core"],
 };
 

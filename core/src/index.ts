@@ -3,7 +3,7 @@
 export { type IssueTokenInput, issueToken } from "./auth/issue-token.ts";
 export { type ActorType, type Principal, systemPrincipal } from "./auth/principal.ts";
 export { ALL_SCOPES, hasScope, type Role, SCOPE_DOMAINS, SCOPE_LEVELS, type Scope } from "./auth/scopes.ts";
-export { newTokenPlaintext, sha256Hex, TokenAuthenticator, tokenPrefix } from "./auth/tokens.ts";
+export { newTokenPlaintext, principalForTokenId, sha256Hex, TokenAuthenticator, tokenPrefix } from "./auth/tokens.ts";
 export * from "./autonomy/index.ts";
 export {
   SEEDED_CATEGORIES,

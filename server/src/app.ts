@@ -1,5 +1,6 @@
 // The Hono application: health, the catalog's REST routes, OpenAPI and its reference page.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
+import type { McpHttpEndpoint } from "@nodepilot/mcp-server";
 import { Hono } from "hono";
 import type { EventHub } from "./events/event-hub.ts";
 import { renderDocsPage } from "./rest/docs-page.ts";
@@ -15,6 +16,8 @@ export interface AppDeps {
   auth: TokenAuthenticator;
   /** Live fleet events for GET /api/v1/events/stream. */
   events: EventHub;
+  /** MCP over Streamable HTTP, mounted at /mcp. */
+  mcp: McpHttpEndpoint;
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -32,6 +35,7 @@ export function createApp(deps: AppDeps): Hono {
   });
   app.get("/openapi.json", (c) => c.json(openapi));
   app.get("/docs", (c) => c.html(docs));
+  app.all("/mcp", (c) => deps.mcp.handle(c.req.raw));
   // Before the catalog's routes, so /events/stream is not taken for event.get's /events/:id.
   mountEventStream(app, { services: deps.services, auth: deps.auth, hub: deps.events });
   mountCatalogRoutes(app, deps);

@@ -28,6 +28,12 @@ const Env = z.object({
   /** High and critical events, floor 30 days. */
   NODEPILOT_EVENT_RETENTION_HIGH_DAYS: z.coerce.number().int().min(30).max(36_500).default(365),
   NODEPILOT_DATA_DIR: z.string().min(1).default("./.nodepilot"),
+  /** Host header values /mcp accepts (DNS-rebinding protection), comma-separated; default: HOST and loopback names. */
+  NODEPILOT_MCP_ALLOWED_HOSTS: z.string().optional(),
+  /** Browser origins /mcp accepts, comma-separated; default: this server's own loopback origins. */
+  NODEPILOT_MCP_ALLOWED_ORIGINS: z.string().optional(),
+  /** Where people reach this server (approval links in MCP results); default http://HOST:PORT. */
+  NODEPILOT_PUBLIC_URL: z.string().url().optional(),
   NODEPILOT_MASTER_KEY: z
     .string()
     .optional()

@@ -26,6 +26,7 @@ import {
 } from "@nodepilot/core";
 import { LocalProvider } from "@nodepilot/core/providers";
 import type { AutonomyGate } from "@nodepilot/graphs";
+import type { RateLimits } from "@nodepilot/mcp-server";
 import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { type Database, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
@@ -36,6 +37,7 @@ import { buildAutonomy } from "./autonomy/autonomy-composition.ts";
 import type { Config } from "./config.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
+import { buildMcpSurface, type McpSurface } from "./mcp/mcp-endpoint.ts";
 import { type ControlPlaneRunner, startControlPlaneRunner } from "./workers/control-plane-runner.ts";
 
 export interface Runtime {
@@ -61,6 +63,8 @@ export interface Runtime {
   events: EventHub;
   /** The autonomy gate (LangGraph, checkpointed in Postgres): the ticks' decider and the approval executor. */
   gate: AutonomyGate;
+  /** MCP over Streamable HTTP at /mcp (spec/mcp.md §7). */
+  mcp: McpSurface;
   /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
   startAgentApi(port?: number): Promise<AgentListener>;
   stop(): Promise<void>;
@@ -88,6 +92,8 @@ export interface RuntimeOptions {
    * provision), or the built-in idle process for tests that play the agent themselves.
    */
   localWorkload?: "agent" | "idle";
+  /** Per-token MCP call limits (default 120 reads and 30 writes a minute); benchmarks raise them. */
+  mcpRateLimits?: RateLimits;
 }
 
 /** The on-node agent's entry script in this repository (run from source through tsx). */
@@ -164,6 +170,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       agentEndpoint: () => (agentApi ? localAgentEndpoint(agentApi, config.HOST) : undefined),
     };
     const catalog = buildCatalog(allOperations);
+    services.operationCategories = new Set(catalog.operations.flatMap((op) => op.actionCategory ?? []));
     const auth = new TokenAuthenticator(database.db);
     const autonomy = await buildAutonomy({ services, catalog, learnings, logger });
     const localCatalog = await local.getMetadata({
@@ -195,7 +202,14 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       firstAdminToken = plaintext;
     }
     await events.start();
-    const app = createApp({ catalog, services, auth, events });
+    const mcp = buildMcpSurface({
+      services,
+      catalog,
+      auth,
+      config,
+      ...(opts.mcpRateLimits ? { rateLimits: opts.mcpRateLimits } : {}),
+    });
+    const app = createApp({ catalog, services, auth, events, mcp: mcp.endpoint });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
     // machines in this process's data directory, so only this account's instances are ours to drive.
     const controlPlane =
@@ -268,6 +282,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       catalog,
       auth,
       app,
+      mcp,
       accountId: seeded.accountId,
       ownerUserId: seeded.ownerUserId,
       firstAdminToken,
@@ -292,6 +307,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         return agentApi;
       },
       async stop() {
+        await mcp.close();
         await agentApi?.close();
         await jobs?.close();
         await controlPlane?.stop();

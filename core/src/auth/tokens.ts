@@ -2,7 +2,7 @@
 // stored as SHA-256 (spec/domain.md §1.1).
 import { createHash, randomBytes } from "node:crypto";
 import { accounts, api_tokens, type DbOrTx, users } from "@nodepilot/store";
-import { and, eq } from "drizzle-orm";
+import { and, eq, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.ts";
 import type { Principal } from "./principal.ts";
 import type { Role } from "./scopes.ts";
@@ -18,6 +18,54 @@ export function sha256Hex(input: string | Buffer): string {
 export const tokenPrefix = (plaintext: string) => plaintext.slice(0, 8);
 
 const unauthenticated = (message: string) => new AppError("unauthenticated", message);
+
+/** The principal a token stands for now, refusing a revoked or expired token and a disabled owner. */
+async function lookupToken(db: DbOrTx, where: SQL, now: number): Promise<{ principal: Principal; tokenId: string }> {
+  const rows = await db
+    .select({
+      token: api_tokens,
+      accountStatus: accounts.status,
+      userStatus: users.status,
+      userRole: users.role,
+    })
+    .from(api_tokens)
+    .innerJoin(accounts, eq(accounts.id, api_tokens.account_id))
+    .leftJoin(users, eq(users.id, api_tokens.user_id))
+    .where(where)
+    .limit(1);
+  const row = rows[0];
+  if (!row) throw unauthenticated("unknown bearer token");
+  const t = row.token;
+  if (t.revoked_at) throw unauthenticated("token has been revoked");
+  if (t.expires_at.getTime() <= now) throw unauthenticated("token has expired");
+  if (t.user_id && row.userStatus !== "active") throw unauthenticated("token owner is disabled");
+  if (row.accountStatus !== "active")
+    throw new AppError("forbidden", "account is suspended", { reason: "account_suspended" });
+  const principal: Principal = {
+    accountId: t.account_id,
+    userId: t.user_id,
+    tokenId: t.id,
+    role: (row.userRole as Role | null) ?? null,
+    scopes: t.scopes,
+    environmentIds: t.environment_ids,
+    actorType: t.user_id ? "user" : "token",
+    actorId: t.user_id ?? t.id,
+    kind: "operator",
+  };
+  return { principal, tokenId: t.id };
+}
+
+/**
+ * The principal of a token by id, as it stands now (an approved AI call runs as the token that asked
+ * for it, so a token revoked or narrowed meanwhile runs nothing).
+ */
+export function principalForTokenId(db: DbOrTx, accountId: string, tokenId: string, now: Date): Promise<Principal> {
+  return lookupToken(
+    db,
+    and(eq(api_tokens.id, tokenId), eq(api_tokens.account_id, accountId)) as SQL,
+    now.getTime(),
+  ).then((r) => r.principal);
+}
 
 interface CachedPrincipal {
   principal: Principal;
@@ -46,46 +94,16 @@ export class TokenAuthenticator {
     const now = this.now();
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < this.cacheMs) return hit.principal;
-    const rows = await this.db
-      .select({
-        token: api_tokens,
-        accountStatus: accounts.status,
-        userStatus: users.status,
-        userRole: users.role,
-      })
-      .from(api_tokens)
-      .innerJoin(accounts, eq(accounts.id, api_tokens.account_id))
-      .leftJoin(users, eq(users.id, api_tokens.user_id))
-      .where(and(eq(api_tokens.token_hash, hash)))
-      .limit(1);
-    const row = rows[0];
     this.cache.delete(hash);
-    if (!row) throw unauthenticated("unknown bearer token");
-    const t = row.token;
-    if (t.revoked_at) throw unauthenticated("token has been revoked");
-    if (t.expires_at.getTime() <= now) throw unauthenticated("token has expired");
-    if (t.user_id && row.userStatus !== "active") throw unauthenticated("token owner is disabled");
-    if (row.accountStatus !== "active")
-      throw new AppError("forbidden", "account is suspended", { reason: "account_suspended" });
-    const principal: Principal = {
-      accountId: t.account_id,
-      userId: t.user_id,
-      tokenId: t.id,
-      role: (row.userRole as Role | null) ?? null,
-      scopes: t.scopes,
-      environmentIds: t.environment_ids,
-      actorType: t.user_id ? "user" : "token",
-      actorId: t.user_id ?? t.id,
-      kind: "operator",
-    };
-    this.cache.set(hash, { principal, tokenId: t.id, at: now });
-    const touched = this.lastTouched.get(t.id) ?? 0;
+    const { principal, tokenId } = await lookupToken(this.db, eq(api_tokens.token_hash, hash), now);
+    this.cache.set(hash, { principal, tokenId, at: now });
+    const touched = this.lastTouched.get(tokenId) ?? 0;
     if (now - touched > 60_000) {
-      this.lastTouched.set(t.id, now);
+      this.lastTouched.set(tokenId, now);
       await this.db
         .update(api_tokens)
         .set({ last_used_at: new Date(now), last_used_ip: ip ?? null })
-        .where(eq(api_tokens.id, t.id));
+        .where(eq(api_tokens.id, tokenId));
     }
     return principal;
   }

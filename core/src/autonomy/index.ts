@@ -10,6 +10,7 @@ export {
   expireOverdueApprovals,
   rejectionCooldownUntil,
 } from "./approvals.ts";
+export { executeApprovedCalls } from "./approved-calls.ts";
 export { BINDINGS, type Binding, type BindingInput, bindSignal, unregisteredBindings } from "./bindings.ts";
 export {
   BREAKER_BAD_RATIO,
@@ -19,6 +20,15 @@ export {
   breakerTrips,
   closeBreaker,
 } from "./breakers.ts";
+export {
+  CALL_REQUEST_SOURCE,
+  type CallGateOutcome,
+  type CallLevel,
+  callAction,
+  callDefaultLevel,
+  gateCall,
+  resolveCallLevel,
+} from "./call-gate.ts";
 export { ACTION_CATEGORIES, type ActionCategory, CATEGORY_NAMES, dedupKeyOf, findCategory } from "./categories.ts";
 export {
   type ConsentBudget,

@@ -46,6 +46,8 @@ export interface Services {
   requestTick?: (accountId: string, tx: DbOrTx) => Promise<{ jobId: string }>;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
+  /** The action categories of the catalog this process serves: policy rows for AI clients' calls may name them. */
+  operationCategories?: ReadonlySet<string>;
   /** The commit this build was made from (NODEPILOT_BUILD_SHA), stamped on compliance snapshots. */
   buildSha?: string;
 }

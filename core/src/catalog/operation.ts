@@ -39,6 +39,8 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodT
   /** List operations return `{items, has_more, next_cursor}`; REST unwraps them into data + meta. */
   list: boolean;
   http: HttpBinding;
+  /** Spec marker g: an AI actor's call always needs a person's approval, whatever a policy says. */
+  alwaysGated: boolean;
   deprecated?: { since: string; use_instead: string };
   /**
    * Reads a write operation needs from a transaction of its own (e.g. one REPEATABLE READ snapshot),
@@ -57,8 +59,9 @@ const NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
 
 type OperationSpec<I extends z.ZodObject, O extends z.ZodType, P> = Omit<
   Operation<I, O, P>,
-  "idempotent" | "principal" | "returnsSecret" | "openWorld" | "list" | "http"
+  "idempotent" | "principal" | "returnsSecret" | "openWorld" | "list" | "http" | "alwaysGated"
 > & {
+  alwaysGated?: boolean;
   idempotent?: boolean;
   principal?: Operation["principal"];
   returnsSecret?: boolean;
@@ -77,6 +80,8 @@ export function defineOperation<I extends z.ZodObject, O extends z.ZodType, P = 
   }
   if (spec.description.length > 1024) throw new Error(`operation ${spec.name} description is over 1024 chars`);
   if (spec.prepare && spec.effect === "read") throw new Error(`operation ${spec.name} is a read: it needs no prepare`);
+  if (spec.alwaysGated && spec.effect === "read")
+    throw new Error(`operation ${spec.name} is a read: it cannot be gated`);
   if (spec.examples.length < 2) throw new Error(`operation ${spec.name} needs at least two examples`);
   const idempotent = spec.idempotent ?? spec.effect === "read";
   if (!idempotent && !("idempotency_key" in spec.input.shape)) {
@@ -89,6 +94,7 @@ export function defineOperation<I extends z.ZodObject, O extends z.ZodType, P = 
     returnsSecret: spec.returnsSecret ?? false,
     openWorld: spec.openWorld ?? false,
     list: spec.list ?? false,
+    alwaysGated: spec.alwaysGated ?? false,
     http: {
       ...spec.http,
       status: spec.http.status ?? (spec.taskCommand ? 202 : spec.http.method === "POST" ? 201 : 200),

@@ -56,8 +56,19 @@ const Conditions = z
 
 const Category = z
   .string()
-  .refine((c) => c === "*" || findCategory(c) !== undefined, "must be a registered action category or *")
-  .describe("A registered action category (e.g. module.sync, instance.recover) or * for all.");
+  .regex(/^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+)$/, "must be an action category or *")
+  .describe(
+    "A registered action category (e.g. module.sync, instance.recover), an operation's action category for AI clients' calls (e.g. instance.terminate, with actor_type user), or * for all.",
+  );
+
+/** Registered for the gate's signals, or the category of a catalog operation (AI clients' calls); else 422. */
+function checkCategory(ctx: OpContext, category: string) {
+  if (category === "*" || findCategory(category)) return;
+  if (ctx.services.operationCategories?.has(category)) return;
+  throw invalidInput(`action_category: ${category} is not a registered action category`, [
+    { path: "action_category", message: "must be a registered action category, an operation's category, or *" },
+  ]);
+}
 
 const PolicySchema = z.strictObject({
   id: Uuid,
@@ -260,6 +271,7 @@ export const interventionPolicyCreate = defineOperation({
   async execute(ctx, input) {
     const accountId = ctx.principal.accountId;
     checkShape(input);
+    checkCategory(ctx, input.action_category);
     await checkReferences(ctx.db, accountId, input);
     const { idempotency_key: _key, ...values } = input;
     const [row] = await ctx.db

@@ -149,6 +149,7 @@ export const poolCreate = defineOperation({
   scope: "fleet:write",
   effect: "write",
   actionCategory: "pool.create",
+  alwaysGated: true,
   idempotent: true,
   http: { method: "POST", path: "/instance_pools" },
   async execute(ctx, input) {

@@ -1,7 +1,7 @@
 // The composition of the autonomy layer for a process: the tick runner's Decider port and its
 // approval/validation hooks, implemented by the LangGraph gate (graphs/). The sensors package
 // knows nothing of graphs; this adapter is the only place the two meet.
-import { type AutonomySettings, expireOverdueApprovals } from "@nodepilot/core";
+import { type AutonomySettings, executeApprovedCalls, expireOverdueApprovals } from "@nodepilot/core";
 import {
   type AutonomyGate,
   type GateDeps,
@@ -68,8 +68,12 @@ export function gateHooks(
     },
     async execute_approved(tick) {
       const summary = await gate.resumeDecided(tick.accountId, gateSettings(tick.settings));
+      // AI clients' approved calls (spec/mcp.md §5) have no gate thread: they run from the store.
+      const calls = await executeApprovedCalls(deps.services, deps.catalog, tick.accountId);
       return {
         approved_executed: summary.by_status.applied ?? 0,
+        approved_calls_executed: calls.applied ?? 0,
+        approved_calls_refused: (calls.refused ?? 0) + (calls.failed ?? 0) + (calls.stale ?? 0),
         approvals_resumed: summary.resumed,
         approvals_resume_failed: summary.failed,
       };

@@ -73,6 +73,7 @@ const TASK_ID = "0190a0a0-0000-7000-8000-00000000aaaa";
 const probe: AnyOperation = {
   name: "probe.run",
   title: "Run a probe",
+  alwaysGated: false,
   description: "Queues a probe task.",
   examples: [
     { phrase: "run the probe", input: { id: "<id>" } },

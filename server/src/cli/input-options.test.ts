@@ -17,6 +17,7 @@ function syntheticOp(input: z.ZodObject, path: string, method: "GET" | "POST" = 
   return {
     name: "probe.run",
     title: "Run a probe",
+    alwaysGated: false,
     description: "Test operation.",
     examples: [
       { phrase: "run it", input: {} },

@@ -1,0 +1,138 @@
+// tools/call (spec/mcp.md §4–5): authenticate the session's token again (revocation within 5 s) →
+// resolve the tool → scope → rate limit → parse input → the autonomy gate for writes, as an AI
+// actor → the one invoke pipeline. Every call is audited as `mcp.tool_called` with its outcome.
+import { createHash } from "node:crypto";
+import { type CallToolResult, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type AnyOperation,
+  AppError,
+  canonicalJson,
+  gateCall,
+  invoke,
+  type Principal,
+  parseInput,
+  requireScope,
+  type Services,
+  type TokenAuthenticator,
+  toAppError,
+} from "@nodepilot/core";
+import type { AuditBuffer } from "./audit-buffer.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+import type { PendingApproval, ToolIndex } from "./tool-definitions.ts";
+import { errorResult, successResult } from "./tool-result.ts";
+
+export interface CallDeps {
+  services: Services;
+  auth: TokenAuthenticator;
+  tools: ToolIndex;
+  limiter: RateLimiter;
+  audit: AuditBuffer;
+  /** Where a person approves a pending call, e.g. `http://127.0.0.1:8080`. */
+  publicUrl: string;
+}
+
+export interface CallRequest {
+  token: string;
+  name: string;
+  args: Record<string, unknown> | undefined;
+  requestId: string;
+}
+
+type Outcome = "ok" | "error" | "pending" | "blocked";
+
+function pendingOf(
+  deps: CallDeps,
+  op: AnyOperation,
+  request: {
+    id: string;
+    payload_hash: string;
+    expires_at: Date;
+    reasoning: string | null;
+  },
+): PendingApproval {
+  return {
+    status: "pending_approval",
+    approval_request_id: request.id,
+    action_digest: request.payload_hash,
+    expires_at: request.expires_at.toISOString(),
+    approve_url: `${deps.publicUrl}/api/v1/autonomy/approval_requests/${request.id}/approve`,
+    operation: op.name,
+    reason: request.reasoning ?? "approval required",
+  };
+}
+
+async function gateAndRun(
+  deps: CallDeps,
+  op: AnyOperation,
+  principal: Principal,
+  input: Record<string, unknown>,
+  requestId: string,
+): Promise<{ result: CallToolResult; outcome: Outcome }> {
+  if (op.effect !== "read") {
+    const now = deps.services.clock();
+    const gate = await deps.services.database.db.transaction((tx) =>
+      gateCall(tx, { op, principal, input, now, requestId, correlationId: null }),
+    );
+    if (gate.outcome === "blocked") {
+      const e = new AppError("forbidden", `${op.name} is blocked by policy for AI clients`, {
+        reason: "blocked_by_policy",
+        details: { policy_id: gate.level.matched_policy_id },
+      });
+      return { result: errorResult(e), outcome: "blocked" };
+    }
+    if (gate.outcome === "pending") {
+      const pending = pendingOf(deps, op, gate.request);
+      const summary = `${op.name} waits for a person's approval (request ${pending.approval_request_id}); poll approval_request_get.`;
+      return { result: successResult(summary, pending), outcome: "pending" };
+    }
+  }
+  const out = await invoke(deps.services, op, principal, input, { source: "mcp", requestId });
+  const value = (out ?? {}) as Record<string, unknown>;
+  return { result: successResult(`${op.name} succeeded.`, value), outcome: "ok" };
+}
+
+export async function callTool(deps: CallDeps, req: CallRequest): Promise<CallToolResult> {
+  const op = deps.tools.operation(req.name);
+  // An unknown tool is a protocol error, not a tool result (spec/mcp.md §4).
+  if (!op) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${req.name}`);
+  let principal: Principal | undefined;
+  let outcome: Outcome = "error";
+  let errorCode: string | undefined;
+  try {
+    principal = await deps.auth.authenticate(req.token);
+    requireScope(op, principal);
+    const wait = deps.limiter.take(principal.tokenId ?? principal.actorId, op.effect === "read" ? "read" : "write");
+    if (wait > 0) {
+      throw new AppError("rate_limited", `too many ${op.effect === "read" ? "read" : "write"} calls for this token`, {
+        details: { retry_after_seconds: wait },
+      });
+    }
+    const input = parseInput(op, req.args ?? {}) as Record<string, unknown>;
+    const ran = await gateAndRun(deps, op, principal, input, req.requestId);
+    outcome = ran.outcome;
+    return ran.result;
+  } catch (err) {
+    const e = toAppError(err);
+    errorCode = e.code;
+    if (e.code === "internal") {
+      deps.services.logger.error("MCP tool call failed", { tool: req.name, error: String(e.cause ?? e.message) });
+    }
+    return errorResult(e);
+  } finally {
+    if (principal) {
+      deps.audit.record(principal, {
+        kind: "mcp.tool_called",
+        severity: "low",
+        payload: {
+          operation: op.name,
+          outcome,
+          ...(errorCode ? { error_code: errorCode } : {}),
+          arguments_sha256: createHash("sha256")
+            .update(canonicalJson(req.args ?? {}))
+            .digest("hex"),
+          request_id: req.requestId,
+        },
+      });
+    }
+  }
+}
