@@ -4,6 +4,7 @@ export { type CallDeps, callTool } from "./call-tool.ts";
 export { McpHttpEndpoint, type McpHttpOptions } from "./http-endpoint.ts";
 export { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.ts";
 export { createSessionServer, SERVER_INFO } from "./session-server.ts";
+export { runStdioBridge, type StdioBridgeOptions } from "./stdio-bridge.ts";
 export {
   buildToolIndex,
   isExported,

@@ -3,6 +3,7 @@ import { allOperations, buildCatalog } from "@nodepilot/core";
 import { Command } from "commander";
 import { NODEPILOT_VERSION } from "../app.ts";
 import { registerCatalogCommands } from "./catalog-commands.ts";
+import { registerMcpCommand } from "./mcp-command.ts";
 import { registerServeCommands } from "./serve-commands.ts";
 import { registerSimCommand } from "./sim-command.ts";
 import { registerWorkerCommand } from "./worker-command.ts";
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<void> {
   registerServeCommands(program);
   registerSimCommand(program);
   registerWorkerCommand(program);
+  registerMcpCommand(program);
   registerCatalogCommands(program, buildCatalog(allOperations));
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -1,0 +1,19 @@
+// `nodepilot mcp`: the stdio MCP server for desktop clients, relaying to a running server's /mcp
+// with the token from NODEPILOT_TOKEN or the data directory's admin-token file (mode 0600).
+import { runStdioBridge } from "@nodepilot/mcp-server";
+import type { Command } from "commander";
+import { resolveBaseUrl, resolveToken } from "./api-client.ts";
+
+export function registerMcpCommand(program: Command): void {
+  program
+    .command("mcp")
+    .description("Serve MCP on stdin/stdout for desktop clients, relaying to the Nodepilot server at --url")
+    .option("--url <url>", "the Nodepilot server (default NODEPILOT_URL, else http://127.0.0.1:$PORT)")
+    .action(async (o: { url?: string }) => {
+      const base = resolveBaseUrl(o.url, process.env);
+      const token = resolveToken(process.env);
+      const log = (message: string) => process.stderr.write(`${message}\n`);
+      log(`nodepilot mcp: relaying stdio to ${base}/mcp`);
+      await runStdioBridge({ url: new URL(`${base}/mcp`), token, log });
+    });
+}
