@@ -405,6 +405,7 @@ export const interventionPolicyResolve = defineOperation({
   effect: "read",
   http: { method: "GET", path: "/autonomy/policies/resolve" },
   async execute(ctx, input) {
+    checkCategory(ctx, input.action_category);
     const rows = await loadPolicyRows(ctx.db, ctx.principal.accountId, input.action_category);
     return resolvePolicy(rows, {
       category: input.action_category,
