@@ -1,6 +1,5 @@
 // The Hono application: health, the catalog's REST routes, OpenAPI and its reference page.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
-import type { McpHttpEndpoint } from "@nodepilot/mcp-server";
 import { Hono } from "hono";
 import type { EventHub } from "./events/event-hub.ts";
 import { renderDocsPage } from "./rest/docs-page.ts";
@@ -17,7 +16,7 @@ export interface AppDeps {
   /** Live fleet events for GET /api/v1/events/stream. */
   events: EventHub;
   /** MCP over Streamable HTTP, mounted at /mcp. */
-  mcp: McpHttpEndpoint;
+  mcp: { handle(req: Request): Promise<Response> };
 }
 
 export function createApp(deps: AppDeps): Hono {

@@ -209,7 +209,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       config,
       ...(opts.mcpRateLimits ? { rateLimits: opts.mcpRateLimits } : {}),
     });
-    const app = createApp({ catalog, services, auth, events, mcp: mcp.endpoint });
+    const app = createApp({ catalog, services, auth, events, mcp });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
     // machines in this process's data directory, so only this account's instances are ours to drive.
     const controlPlane =

@@ -1,21 +1,19 @@
 // The composition of /mcp for one process: the tool index walked from the catalog, the call
 // pipeline's dependencies, and the Streamable HTTP endpoint with its Host/Origin allow-lists.
+// Built on the first /mcp request: the SDK and 122 JSON Schemas cost about a second of start-up,
+// and `nodepilot start` must answer /healthz within 10 s.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
-import {
-  AuditBuffer,
-  buildToolIndex,
-  createSessionServer,
-  DEFAULT_RATE_LIMITS,
-  McpHttpEndpoint,
-  RateLimiter,
-  type RateLimits,
-} from "@nodepilot/mcp-server";
+import type { AuditBuffer, McpHttpEndpoint, RateLimits } from "@nodepilot/mcp-server";
 import type { Config } from "../config.ts";
 
 export interface McpSurface {
+  handle(req: Request): Promise<Response>;
+  close(): Promise<void>;
+}
+
+interface Built {
   endpoint: McpHttpEndpoint;
   audit: AuditBuffer;
-  close(): Promise<void>;
 }
 
 const list = (raw: string | undefined) =>
@@ -39,28 +37,39 @@ export function buildMcpSurface(o: {
   const allowedHosts = list(o.config.NODEPILOT_MCP_ALLOWED_HOSTS) ?? [...new Set([HOST, ...loopback])];
   const allowedOrigins =
     list(o.config.NODEPILOT_MCP_ALLOWED_ORIGINS) ?? [...new Set([HOST, ...loopback])].map((h) => `http://${h}:${PORT}`);
-  const audit = new AuditBuffer(o.services.database, o.services.logger);
-  const deps = {
-    services: o.services,
-    auth: o.auth,
-    tools: buildToolIndex(o.catalog),
-    limiter: new RateLimiter(o.rateLimits ?? DEFAULT_RATE_LIMITS),
-    audit,
-    publicUrl: (o.config.NODEPILOT_PUBLIC_URL ?? `http://${HOST}:${PORT}`).replace(/\/+$/, ""),
-  };
-  const endpoint = new McpHttpEndpoint({
-    auth: o.auth,
-    serverFor: (token) => createSessionServer(deps, { token }),
-    allowedHosts,
-    allowedOrigins,
-  });
-  endpoint.start();
+  let built: Promise<Built> | undefined;
+  let closed = false;
+  const load = () =>
+    (built ??= import("@nodepilot/mcp-server").then((m) => {
+      const audit = new m.AuditBuffer(o.services.database, o.services.logger);
+      const deps = {
+        services: o.services,
+        auth: o.auth,
+        tools: m.buildToolIndex(o.catalog),
+        limiter: new m.RateLimiter(o.rateLimits ?? m.DEFAULT_RATE_LIMITS),
+        audit,
+        publicUrl: (o.config.NODEPILOT_PUBLIC_URL ?? `http://${HOST}:${PORT}`).replace(/\/+$/, ""),
+      };
+      const endpoint = new m.McpHttpEndpoint({
+        auth: o.auth,
+        serverFor: (token) => m.createSessionServer(deps, { token }),
+        allowedHosts,
+        allowedOrigins,
+      });
+      endpoint.start();
+      return { endpoint, audit };
+    }));
   return {
-    endpoint,
-    audit,
+    async handle(req) {
+      if (closed) return new Response("shutting down", { status: 503 });
+      return (await load()).endpoint.handle(req);
+    },
     async close() {
-      await endpoint.close();
-      await audit.flush();
+      closed = true;
+      if (!built) return;
+      const b = await built;
+      await b.endpoint.close();
+      await b.audit.flush();
     },
   };
 }
