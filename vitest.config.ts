@@ -11,8 +11,8 @@ const serial = process.env.NODEPILOT_TEST_SERIAL === "1";
 export default defineConfig({
   test: {
     include: serial
-      ? ["{store,core,sensors,graphs,server,agent,bench}/src/**/*.serial.test.ts"]
-      : ["{store,core,sensors,graphs,server,agent,bench}/src/**/*.test.ts"],
+      ? ["{store,core,sensors,graphs,mcp-server,server,agent,bench}/src/**/*.serial.test.ts"]
+      : ["{store,core,sensors,graphs,mcp-server,server,agent,bench}/src/**/*.test.ts"],
     exclude: [
       "**/node_modules/**",
       ...(integration ? [] : ["**/*.int.test.ts"]),

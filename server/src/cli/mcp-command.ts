@@ -1,6 +1,5 @@
 // `nodepilot mcp`: the stdio MCP server for desktop clients, relaying to a running server's /mcp
 // with the token from NODEPILOT_TOKEN or the data directory's admin-token file (mode 0600).
-import { runStdioBridge } from "@nodepilot/mcp-server";
 import type { Command } from "commander";
 import { resolveBaseUrl, resolveToken } from "./api-client.ts";
 
@@ -14,6 +13,8 @@ export function registerMcpCommand(program: Command): void {
       const token = resolveToken(process.env);
       const log = (message: string) => process.stderr.write(`${message}\n`);
       log(`nodepilot mcp: relaying stdio to ${base}/mcp`);
+      // Loaded here, not at import: every other command (start, above all) would pay for the SDK.
+      const { runStdioBridge } = await import("@nodepilot/mcp-server");
       await runStdioBridge({ url: new URL(`${base}/mcp`), token, log });
     });
 }
