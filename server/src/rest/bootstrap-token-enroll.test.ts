@@ -15,7 +15,7 @@ import {
   verifyClientCertificate,
 } from "@nodepilot/core";
 import { bootstrap_tokens, fleet_events, node_certificates, node_instances } from "@nodepilot/store";
-import { and, count, eq } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
 
@@ -105,7 +105,9 @@ const eventsOf = async (instanceId: string, kind: string) =>
   db()
     .select()
     .from(fleet_events)
-    .where(and(eq(fleet_events.node_instance_id, instanceId), eq(fleet_events.kind, kind)));
+    .where(and(eq(fleet_events.node_instance_id, instanceId), eq(fleet_events.kind, kind)))
+    // Without an order PostgreSQL may return them in any order.
+    .orderBy(asc(fleet_events.seq));
 
 const certsOf = async (instanceId: string) =>
   (
