@@ -17,6 +17,7 @@ import {
   toAppError,
 } from "@nodepilot/core";
 import type { AuditBuffer } from "./audit-buffer.ts";
+import type { FleetEventFeed } from "./fleet-events.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { PendingApproval, ToolIndex } from "./tool-definitions.ts";
 import { errorResult, successResult } from "./tool-result.ts";
@@ -29,6 +30,8 @@ export interface CallDeps {
   audit: AuditBuffer;
   /** Where a person approves a pending call, e.g. `http://127.0.0.1:8080`. */
   publicUrl: string;
+  /** Committed fleet events, for resource subscriptions and task progress. */
+  events: FleetEventFeed;
 }
 
 export interface CallRequest {

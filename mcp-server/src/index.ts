@@ -1,6 +1,7 @@
 // @nodepilot/mcp-server: the catalog as MCP tools, over Streamable HTTP (mounted by the server) and stdio.
 export { AuditBuffer } from "./audit-buffer.ts";
 export { type CallDeps, callTool } from "./call-tool.ts";
+export type { FleetEvent, FleetEventFeed } from "./fleet-events.ts";
 export { McpHttpEndpoint, type McpHttpOptions } from "./http-endpoint.ts";
 export { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from "./rate-limit.ts";
 export { createSessionServer, SERVER_INFO } from "./session-server.ts";

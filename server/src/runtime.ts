@@ -206,6 +206,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       services,
       catalog,
       auth,
+      events,
       config,
       ...(opts.mcpRateLimits ? { rateLimits: opts.mcpRateLimits } : {}),
     });

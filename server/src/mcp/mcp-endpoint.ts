@@ -5,6 +5,8 @@
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
 import type { AuditBuffer, McpHttpEndpoint, RateLimits } from "@nodepilot/mcp-server";
 import type { Config } from "../config.ts";
+import type { EventHub } from "../events/event-hub.ts";
+import { eventFeedOf } from "./event-feed.ts";
 
 export interface McpSurface {
   handle(req: Request): Promise<Response>;
@@ -26,6 +28,7 @@ export function buildMcpSurface(o: {
   services: Services;
   catalog: Catalog;
   auth: TokenAuthenticator;
+  events: EventHub;
   config: Pick<
     Config,
     "HOST" | "PORT" | "NODEPILOT_MCP_ALLOWED_HOSTS" | "NODEPILOT_MCP_ALLOWED_ORIGINS" | "NODEPILOT_PUBLIC_URL"
@@ -48,6 +51,7 @@ export function buildMcpSurface(o: {
         tools: m.buildToolIndex(o.catalog),
         limiter: new m.RateLimiter(o.rateLimits ?? m.DEFAULT_RATE_LIMITS),
         audit,
+        events: eventFeedOf(o.events),
         publicUrl: (o.config.NODEPILOT_PUBLIC_URL ?? `http://${HOST}:${PORT}`).replace(/\/+$/, ""),
       };
       const endpoint = new m.McpHttpEndpoint({
