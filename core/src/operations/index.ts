@@ -10,6 +10,7 @@ import { complianceSnapshotOperations } from "./compliance-snapshot.ts";
 import { consentBudgetOperations } from "./consent-budget.ts";
 import { unclaimedDeviceOperations } from "./device.ts";
 import { eventOperations } from "./event.ts";
+import { fleetSummaryOperations } from "./fleet-summary.ts";
 import { fleetTickOperations } from "./fleet-tick.ts";
 import { instanceOperations } from "./instance.ts";
 import { interventionPolicyOperations } from "./intervention-policy.ts";
@@ -27,6 +28,7 @@ export const allOperations: readonly AnyOperation[] = [
   ...nodeOperations,
   ...accountOperations,
   ...eventOperations,
+  ...fleetSummaryOperations,
   ...providerOperations,
   ...taskOperations,
   ...poolOperations,
