@@ -16,9 +16,12 @@ import {
   type TokenAuthenticator,
   toAppError,
 } from "@nodepilot/core";
+import { decideWithConfirmation, isApprovalDecision } from "./approval-elicitation.ts";
 import type { AuditBuffer } from "./audit-buffer.ts";
+import type { CallSession } from "./call-session.ts";
 import type { FleetEventFeed } from "./fleet-events.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { invokeWithProgress, wantsProgress } from "./task-progress.ts";
 import type { PendingApproval, ToolIndex } from "./tool-definitions.ts";
 import { errorResult, successResult } from "./tool-result.ts";
 
@@ -32,6 +35,8 @@ export interface CallDeps {
   publicUrl: string;
   /** Committed fleet events, for resource subscriptions and task progress. */
   events: FleetEventFeed;
+  /** How long a task-backed call with a progressToken is held for progress (default 45 s). */
+  progressWaitMs?: number;
 }
 
 export interface CallRequest {
@@ -39,9 +44,11 @@ export interface CallRequest {
   name: string;
   args: Record<string, unknown> | undefined;
   requestId: string;
+  /** The MCP session and request handle: progress, elicitation and logging go through it. */
+  session?: CallSession;
 }
 
-type Outcome = "ok" | "error" | "pending" | "blocked";
+type Outcome = "ok" | "error" | "pending" | "blocked" | "declined";
 
 function pendingOf(
   deps: CallDeps,
@@ -70,6 +77,7 @@ async function gateAndRun(
   principal: Principal,
   input: Record<string, unknown>,
   requestId: string,
+  session: CallSession | undefined,
 ): Promise<{ result: CallToolResult; outcome: Outcome }> {
   if (op.effect !== "read") {
     const now = deps.services.clock();
@@ -84,10 +92,15 @@ async function gateAndRun(
       return { result: errorResult(e), outcome: "blocked" };
     }
     if (gate.outcome === "pending") {
+      // No elicitation here: the person on this session is the requester, whom four-eyes excludes.
       const pending = pendingOf(deps, op, gate.request);
       const summary = `${op.name} waits for a person's approval (request ${pending.approval_request_id}); poll approval_request_get.`;
       return { result: successResult(summary, pending), outcome: "pending" };
     }
+  }
+  if (isApprovalDecision(op)) return decideWithConfirmation(deps, session, op, principal, input, requestId);
+  if (wantsProgress(op, session)) {
+    return { result: await invokeWithProgress(deps, session, op, principal, input, requestId), outcome: "ok" };
   }
   const out = await invoke(deps.services, op, principal, input, { source: "mcp", requestId });
   const value = (out ?? {}) as Record<string, unknown>;
@@ -111,7 +124,7 @@ export async function callTool(deps: CallDeps, req: CallRequest): Promise<CallTo
       });
     }
     const input = parseInput(op, req.args ?? {}) as Record<string, unknown>;
-    const ran = await gateAndRun(deps, op, principal, input, req.requestId);
+    const ran = await gateAndRun(deps, op, principal, input, req.requestId, req.session);
     outcome = ran.outcome;
     return ran.result;
   } catch (err) {

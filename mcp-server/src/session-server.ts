@@ -6,6 +6,10 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { hasScope, type TokenAuthenticator } from "@nodepilot/core";
 import { type CallDeps, callTool } from "./call-tool.ts";
+import { registerCompletions } from "./completions.ts";
+import { registerPrompts } from "./prompts.ts";
+import { registerResources } from "./resources.ts";
+import type { SessionExtras } from "./session-extras.ts";
 
 export const SERVER_INFO = { name: "nodepilot", version: "0.1.0" };
 
@@ -19,9 +23,20 @@ export interface SessionContext {
   token: string;
 }
 
-export function createSessionServer(deps: CallDeps & { auth: TokenAuthenticator }, session: SessionContext): Server {
+export function createSessionServer(
+  deps: CallDeps & { auth: TokenAuthenticator },
+  session: SessionContext,
+  /** Test seam (see session-extras.ts); production passes nothing. */
+  extras: SessionExtras = {},
+): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: false }, logging: {} },
+    capabilities: {
+      tools: { listChanged: false },
+      resources: { subscribe: true, listChanged: false },
+      prompts: { listChanged: false },
+      completions: {},
+      logging: {},
+    },
     instructions: INSTRUCTIONS,
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
@@ -30,15 +45,21 @@ export function createSessionServer(deps: CallDeps & { auth: TokenAuthenticator 
       const scope = d._meta["nodepilot/scope"] as Parameters<typeof hasScope>[2];
       return hasScope(principal.scopes, principal.role, scope);
     });
-    return { tools };
+    return { tools: [...tools, ...(extras.tools ?? []).map((t) => t.definition)] };
   });
-  server.setRequestHandler(CallToolRequestSchema, async (request) =>
-    callTool(deps, {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const fixture = extras.tools?.find((t) => t.definition.name === request.params.name);
+    if (fixture) return fixture.call(request.params.arguments, extra);
+    return callTool(deps, {
       token: session.token,
       name: request.params.name,
       args: request.params.arguments,
       requestId: randomUUID(),
-    }),
-  );
+      session: { server, extra },
+    });
+  });
+  registerResources(server, deps, session);
+  registerPrompts(server, deps, session, extras.prompts);
+  registerCompletions(server, deps, session, extras.prompts);
   return server;
 }

@@ -26,9 +26,9 @@ import {
 } from "@nodepilot/core";
 import { LocalProvider } from "@nodepilot/core/providers";
 import type { AutonomyGate } from "@nodepilot/graphs";
-import type { RateLimits } from "@nodepilot/mcp-server";
+import type { RateLimits, SessionExtras } from "@nodepilot/mcp-server";
 import { fleetSensorRegistry } from "@nodepilot/sensors";
-import { type Database, openDatabase } from "@nodepilot/store";
+import { type Database, type EmbeddedServer, openDatabase } from "@nodepilot/store";
 import type { Hono } from "hono";
 import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
@@ -77,6 +77,8 @@ export interface RuntimeOptions {
   masterKey?: Buffer;
   /** Tests run against an in-memory embedded database. */
   inMemory?: boolean;
+  /** The embedded database, already booting in its thread (`nodepilot start` overlaps it with loading). */
+  embedded?: Promise<EmbeddedServer> | undefined;
   writeAdminToken?: boolean;
   /** Start the control-plane task runner (default true); benchmarks of the API alone turn it off. */
   startRunners?: boolean;
@@ -94,6 +96,8 @@ export interface RuntimeOptions {
   localWorkload?: "agent" | "idle";
   /** Per-token MCP call limits (default 120 reads and 30 writes a minute); benchmarks raise them. */
   mcpRateLimits?: RateLimits;
+  /** Test seam: tools and prompts served beside the catalog in every MCP session (the conformance suite's fixtures); never set by a process. */
+  mcpSessionExtras?: SessionExtras;
 }
 
 /** The on-node agent's entry script in this repository (run from source through tsx). */
@@ -140,6 +144,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     databaseUrl: config.DATABASE_URL,
     dataDir: opts.inMemory ? undefined : dataDir,
     poolSize: config.NODEPILOT_DB_POOL_SIZE,
+    embedded: opts.embedded,
   });
   // Built before the try so a failed start closes its listener too (nothing connects until start()).
   const events = new EventHub({ database, logger });
@@ -209,6 +214,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       events,
       config,
       ...(opts.mcpRateLimits ? { rateLimits: opts.mcpRateLimits } : {}),
+      ...(opts.mcpSessionExtras ? { sessionExtras: opts.mcpSessionExtras } : {}),
     });
     const app = createApp({ catalog, services, auth, events, mcp });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their

@@ -3,7 +3,7 @@
 // Built on the first /mcp request: the SDK and 122 JSON Schemas cost about a second of start-up,
 // and `nodepilot start` must answer /healthz within 10 s.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
-import type { AuditBuffer, McpHttpEndpoint, RateLimits } from "@nodepilot/mcp-server";
+import type { AuditBuffer, McpHttpEndpoint, RateLimits, SessionExtras } from "@nodepilot/mcp-server";
 import type { Config } from "../config.ts";
 import type { EventHub } from "../events/event-hub.ts";
 import { eventFeedOf } from "./event-feed.ts";
@@ -34,6 +34,8 @@ export function buildMcpSurface(o: {
     "HOST" | "PORT" | "NODEPILOT_MCP_ALLOWED_HOSTS" | "NODEPILOT_MCP_ALLOWED_ORIGINS" | "NODEPILOT_PUBLIC_URL"
   >;
   rateLimits?: RateLimits;
+  /** Test seam: fixtures served beside the catalog in every session (the conformance suite's). */
+  sessionExtras?: SessionExtras;
 }): McpSurface {
   const { HOST, PORT } = o.config;
   const loopback = ["localhost", "127.0.0.1", "[::1]"];
@@ -56,7 +58,7 @@ export function buildMcpSurface(o: {
       };
       const endpoint = new m.McpHttpEndpoint({
         auth: o.auth,
-        serverFor: (token) => m.createSessionServer(deps, { token }),
+        serverFor: (token) => m.createSessionServer(deps, { token }, o.sessionExtras),
         allowedHosts,
         allowedOrigins,
       });
