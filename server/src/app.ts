@@ -6,8 +6,7 @@ import { renderDocsPage } from "./rest/docs-page.ts";
 import { mountEventStream } from "./rest/event-stream.ts";
 import { buildOpenApi } from "./rest/openapi.ts";
 import { mountCatalogRoutes, notFoundProblem } from "./rest/routes.ts";
-
-export const NODEPILOT_VERSION = "0.1.0";
+import { NODEPILOT_VERSION } from "./version.ts";
 
 export interface AppDeps {
   catalog: Catalog;

@@ -2,6 +2,7 @@
 import { join, resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import type { Logger } from "@nodepilot/core";
+import type { EmbeddedServer } from "@nodepilot/store";
 import type { Config } from "./config.ts";
 import { createRuntime, type Runtime } from "./runtime.ts";
 
@@ -11,9 +12,13 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(opts: { config: Config; logger: Logger }): Promise<RunningServer> {
+export async function startServer(opts: {
+  config: Config;
+  logger: Logger;
+  embedded?: Promise<EmbeddedServer> | undefined;
+}): Promise<RunningServer> {
   const { config, logger } = opts;
-  const runtime = await createRuntime({ config, logger });
+  const runtime = await createRuntime({ config, logger, embedded: opts.embedded });
   const agentApi = await runtime.startAgentApi().catch(async (err) => {
     await runtime.stop();
     throw err;

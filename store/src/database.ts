@@ -2,7 +2,7 @@
 // machine's PostgreSQL (DATABASE_URL) or at the embedded PGlite served on loopback.
 import { drizzle, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import { startEmbeddedPostgres } from "./embedded.ts";
+import { type EmbeddedServer, embeddedConnectionLimit, startEmbeddedPostgres } from "./embedded.ts";
 import { runMigrations } from "./migrate.ts";
 import * as schema from "./schema/index.ts";
 
@@ -28,6 +28,11 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   poolSize?: number;
   migrate?: boolean;
+  /**
+   * An embedded server already booting (see `startEmbeddedPostgres`), so a caller can overlap the
+   * cluster's first initdb with loading the rest of the program. Only without `databaseUrl`.
+   */
+  embedded?: Promise<EmbeddedServer> | undefined;
 }
 
 // Timestamps come back as Date; bigints that fit are numbers. Parsers are per pool, not global.
@@ -43,8 +48,10 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   let kind: Database["kind"] = "postgres";
   let url = opts.databaseUrl;
   let closeEmbedded: (() => Promise<void>) | undefined;
+  if (url && opts.embedded) throw new Error("openDatabase: pass databaseUrl or an embedded server, not both");
   if (!url) {
-    const embedded = await startEmbeddedPostgres({ dataDir: opts.dataDir, maxConnections: poolSize + 4 });
+    const embedded = await (opts.embedded ??
+      startEmbeddedPostgres({ dataDir: opts.dataDir, maxConnections: embeddedConnectionLimit(poolSize) }));
     url = embedded.url;
     closeEmbedded = embedded.close;
     kind = "embedded";

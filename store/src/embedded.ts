@@ -1,10 +1,12 @@
 // The embedded default: PGlite (with pgvector) served on loopback over the PostgreSQL wire
 // protocol, so every caller speaks the same `pg` protocol it would to a PostgreSQL server (ADR 0001).
+// The database runs in a worker thread (embedded-worker.ts).
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
-import { vector } from "@electric-sql/pglite-pgvector";
-import { serveWire } from "./pglite-wire.ts";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { EmbeddedWorkerData, EmbeddedWorkerMessage } from "./embedded-worker.ts";
 
 export interface EmbeddedServer {
   url: string;
@@ -17,20 +19,59 @@ export interface EmbeddedOptions {
   maxConnections: number;
 }
 
+/**
+ * The worker's entry is TypeScript and a worker does not inherit the parent's module hooks, so a
+ * one-line bootstrap registers tsx in the new thread and then imports the entry.
+ */
+function workerBootstrap(): string {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve("tsx/package.json");
+  const api = (require(pkg) as { exports: Record<string, { import: { default: string } }> }).exports["./esm/api"];
+  if (!api) throw new Error("tsx has no ./esm/api export; the embedded database thread cannot load");
+  const tsx = pathToFileURL(join(dirname(pkg), api.import.default)).href;
+  const entry = new URL("./embedded-worker.ts", import.meta.url).href;
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+}
+
+/** Connections the embedded server accepts for a pool of `poolSize`: a few spare for listeners and tools. */
+export const embeddedConnectionLimit = (poolSize: number) => poolSize + 4;
+
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedServer> {
   let dataDir: string | undefined;
   if (opts.dataDir) {
     dataDir = join(opts.dataDir, "pgdata");
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   }
-  const pglite = await PGlite.create({ ...(dataDir ? { dataDir } : {}), extensions: { vector } });
-  await pglite.exec("CREATE EXTENSION IF NOT EXISTS vector");
-  const server = await serveWire(pglite, { maxConnections: opts.maxConnections });
+  const worker = new Worker(workerBootstrap(), {
+    eval: true,
+    workerData: { dataDir, maxConnections: opts.maxConnections } satisfies EmbeddedWorkerData,
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`embedded database thread exited (${code}) before it was ready`));
+    worker.once("error", reject);
+    worker.once("exit", onExit);
+    worker.on("message", (msg: EmbeddedWorkerMessage) => {
+      if (msg.type === "ready") {
+        worker.off("exit", onExit);
+        resolve(msg.port);
+      } else if (msg.type === "failed") {
+        void worker.terminate();
+        reject(new Error(`embedded database failed to start: ${msg.message}`));
+      }
+    });
+  });
+  let closing: Promise<void> | undefined;
   return {
-    url: `postgres://postgres@127.0.0.1:${server.port}/postgres`,
-    async close() {
-      await server.close();
-      await pglite.close();
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        worker.on("message", (msg: EmbeddedWorkerMessage) => {
+          if (msg.type === "closed") void worker.terminate().then(() => resolve());
+        });
+        worker.once("exit", () => resolve());
+        worker.postMessage("close");
+      });
+      return closing;
     },
   };
 }

@@ -3,8 +3,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { AnyOperation } from "@nodepilot/core";
-import { NODEPILOT_VERSION } from "../app.ts";
 import { API_BASE } from "../rest/routes.ts";
+import { NODEPILOT_VERSION } from "../version.ts";
 import { CliError } from "./cli-io.ts";
 import { pathParams } from "./input-options.ts";
 

@@ -1,7 +1,7 @@
 // The nodepilot CLI: `start`, `migrate`, `worker`, `sim`, and one command per catalog operation.
 import { allOperations, buildCatalog } from "@nodepilot/core";
 import { Command } from "commander";
-import { NODEPILOT_VERSION } from "../app.ts";
+import { NODEPILOT_VERSION } from "../version.ts";
 import { registerCatalogCommands } from "./catalog-commands.ts";
 import { registerMcpCommand } from "./mcp-command.ts";
 import { registerServeCommands } from "./serve-commands.ts";

@@ -1,10 +1,10 @@
 // `nodepilot start` (everything on embedded defaults) and `nodepilot migrate`.
-import { openDatabase } from "@nodepilot/store";
+
+import { resolve } from "node:path";
+import { embeddedConnectionLimit, openDatabase, startEmbeddedPostgres } from "@nodepilot/store";
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
-import { seedDemo } from "../demo/seed-demo.ts";
 import { createLogger } from "../logger.ts";
-import { startServer } from "../server.ts";
 
 export function registerServeCommands(program: Command): void {
   program
@@ -17,7 +17,26 @@ export function registerServeCommands(program: Command): void {
     .action(async (options: { demo?: boolean }) => {
       const config = loadConfig(process.env);
       const logger = createLogger(config.LOG_LEVEL);
-      const server = await startServer({ config, logger });
+      // A first start spends seconds in initdb: the embedded database boots in its own thread while
+      // this one loads the server (about as long again), instead of after it.
+      const embedded = config.DATABASE_URL
+        ? undefined
+        : startEmbeddedPostgres({
+            dataDir: resolve(config.NODEPILOT_DATA_DIR),
+            maxConnections: embeddedConnectionLimit(config.NODEPILOT_DB_POOL_SIZE),
+          });
+      embedded?.catch(() => {}); // its failure surfaces through startServer, which awaits it
+      let server: Awaited<ReturnType<typeof import("../server.ts").startServer>>;
+      let seedDemo: typeof import("../demo/seed-demo.ts").seedDemo;
+      try {
+        const [serverModule, demoModule] = await Promise.all([import("../server.ts"), import("../demo/seed-demo.ts")]);
+        seedDemo = demoModule.seedDemo;
+        server = await serverModule.startServer({ config, logger, embedded });
+      } catch (err) {
+        // The database thread would keep this process alive after a failed start.
+        await embedded?.then((e) => e.close()).catch(() => {});
+        throw err;
+      }
       if (options.demo || process.env.NODEPILOT_DEMO === "1") {
         try {
           const demo = await seedDemo(server.runtime);

@@ -5,9 +5,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../logger.ts";
-import { createRuntime } from "../runtime.ts";
 import { parseFaults } from "../sim/faults.ts";
-import { runSimulator } from "../sim/simulator.ts";
 
 /** `5` heartbeats/s per agent, `max` back to back, or an interval such as `30s` / `500ms`. */
 export function parseRate(text: string): number {
@@ -44,6 +42,11 @@ export function registerSimCommand(program: Command): void {
         throw new Error(`--enroll: unknown mode ${o.enroll}`);
       const config = loadConfig(process.env);
       const logger = createLogger(config.LOG_LEVEL);
+      // Loaded here, not at import: every other command would pay for the whole runtime.
+      const [{ createRuntime }, { runSimulator }] = await Promise.all([
+        import("../runtime.ts"),
+        import("../sim/simulator.ts"),
+      ]);
       const runtime = await createRuntime({ config, logger });
       try {
         const { summary } = await runSimulator(runtime, {

@@ -11,12 +11,9 @@ import {
   SecretBox,
   type Services,
 } from "@nodepilot/core";
-import { fleetSensorRegistry } from "@nodepilot/sensors";
 import { openDatabase } from "@nodepilot/store";
 import type { Command } from "commander";
-import { buildAutonomy } from "../autonomy/autonomy-composition.ts";
 import { loadConfig } from "../config.ts";
-import { startJobSystem } from "../jobs/job-system.ts";
 import { createLogger } from "../logger.ts";
 
 export function registerWorkerCommand(program: Command): void {
@@ -41,6 +38,12 @@ export function registerWorkerCommand(program: Command): void {
         );
       }
       const logger = createLogger(config.LOG_LEVEL);
+      // Loaded here, not at import: LangGraph, BullMQ and the sensors would slow every other command.
+      const [{ fleetSensorRegistry }, { buildAutonomy }, { startJobSystem }] = await Promise.all([
+        import("@nodepilot/sensors"),
+        import("../autonomy/autonomy-composition.ts"),
+        import("../jobs/job-system.ts"),
+      ]);
       const database = await openDatabase({
         databaseUrl: config.DATABASE_URL,
         poolSize: config.NODEPILOT_DB_POOL_SIZE,
