@@ -6,10 +6,13 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { defaultTemplateCacheDir } from "./cluster-template.ts";
 import type { EmbeddedWorkerData, EmbeddedWorkerMessage } from "./embedded-worker.ts";
 
 export interface EmbeddedServer {
   url: string;
+  /** How the cluster came up: an existing data directory, the cached template, or a fresh initdb. */
+  from: "existing" | "template" | "initdb";
   close(): Promise<void>;
 }
 
@@ -17,6 +20,11 @@ export interface EmbeddedOptions {
   /** Directory under which the database files live; undefined keeps the database in memory. */
   dataDir?: string | undefined;
   maxConnections: number;
+  /**
+   * Cluster templates (cluster-template.ts): a directory, or false to always run initdb. Default
+   * `defaultTemplateCacheDir(process.env)`.
+   */
+  templateDir?: string | false;
 }
 
 /**
@@ -44,16 +52,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   }
   const worker = new Worker(workerBootstrap(), {
     eval: true,
-    workerData: { dataDir, maxConnections: opts.maxConnections } satisfies EmbeddedWorkerData,
+    workerData: {
+      dataDir,
+      maxConnections: opts.maxConnections,
+      templateDir: opts.templateDir === false ? undefined : (opts.templateDir ?? defaultTemplateCacheDir(process.env)),
+    } satisfies EmbeddedWorkerData,
   });
-  const port = await new Promise<number>((resolve, reject) => {
+  const ready = await new Promise<{ port: number; from: EmbeddedServer["from"] }>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`embedded database thread exited (${code}) before it was ready`));
     worker.once("error", reject);
     worker.once("exit", onExit);
     worker.on("message", (msg: EmbeddedWorkerMessage) => {
       if (msg.type === "ready") {
         worker.off("exit", onExit);
-        resolve(msg.port);
+        resolve(msg);
       } else if (msg.type === "failed") {
         void worker.terminate();
         reject(new Error(`embedded database failed to start: ${msg.message}`));
@@ -62,7 +74,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   });
   let closing: Promise<void> | undefined;
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@127.0.0.1:${ready.port}/postgres`,
+    from: ready.from,
     close() {
       closing ??= new Promise<void>((resolve) => {
         worker.on("message", (msg: EmbeddedWorkerMessage) => {

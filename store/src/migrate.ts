@@ -7,7 +7,7 @@ import type pg from "pg";
 
 const MIGRATION_LOCK = 72_410_001;
 
-const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
+export const migrationsFolder = fileURLToPath(new URL("../migrations", import.meta.url));
 
 export async function runMigrations(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
