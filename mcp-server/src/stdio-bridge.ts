@@ -28,6 +28,9 @@ export async function runStdioBridge(o: StdioBridgeOptions): Promise<void> {
     };
     local.onclose = close;
     upstream.onclose = close;
+    // The SDK's stdio transport does not watch for the end of stdin: a client that went away
+    // would leave the relay to drain and exit with an unsettled promise.
+    process.stdin.once("end", close);
   });
 
   local.onmessage = (message: JSONRPCMessage) => {
