@@ -15,6 +15,7 @@ export {
 export { buildCatalog, type Catalog, toolName } from "./catalog/catalog.ts";
 export type { Logger, OpContext, SensorCatalog, SensorDescriptor, Services } from "./catalog/context.ts";
 export { type InvokeMeta, invoke, parseInput, requireScope } from "./catalog/invoke.ts";
+export { type JsonSchema, jsonSchemaOf } from "./catalog/json-schema.ts";
 export type { AnyOperation, Effect, HttpMethod, Operation, OperationExample } from "./catalog/operation.ts";
 export * from "./claim/index.ts";
 export * from "./compliance/index.ts";

@@ -1,10 +1,8 @@
 // MCP tool definitions walked from the catalog (spec/mcp.md §1–3): one tool per operator operation
 // that returns no secret, named by `toolName`, with JSON Schemas from the operation's zod input and
 // output and annotations from its effect class — never hand-listed.
-import { type AnyOperation, type Catalog, toolName } from "@nodepilot/core";
+import { type AnyOperation, type Catalog, type JsonSchema, jsonSchemaOf, toolName } from "@nodepilot/core";
 import { z } from "zod";
-
-type JsonSchema = Record<string, unknown>;
 
 export interface ToolDefinition {
   name: string;
@@ -25,11 +23,6 @@ export interface ToolDefinition {
 /** The operations MCP exports: operator-principal and secret-free (secrets never enter an LLM context). */
 export const isExported = (op: AnyOperation) => op.principal === "operator" && !op.returnsSecret;
 
-const jsonSchema = (s: z.ZodType, io: "input" | "output"): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: "any", target: "draft-2020-12" });
-  return rest as JsonSchema;
-};
-
 /** What a gated write answers instead of its output while a person has not approved it (spec/mcp.md §5). */
 export const PendingApprovalSchema = z.strictObject({
   status: z.literal("pending_approval"),
@@ -42,7 +35,7 @@ export const PendingApprovalSchema = z.strictObject({
 });
 export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
 
-const PENDING_JSON = jsonSchema(PendingApprovalSchema, "output");
+const PENDING_JSON = jsonSchemaOf(PendingApprovalSchema, "output");
 
 /** Annotations from the effect class; a hint that does not follow from it takes the cautious side. */
 function annotationsOf(op: AnyOperation): ToolDefinition["annotations"] {
@@ -62,7 +55,7 @@ const gatedNote = (op: AnyOperation) =>
     : ` Runs through the autonomy gate: it may proceed, be blocked by policy, or return {status: "pending_approval", approval_request_id, action_digest} until a different person approves (poll approval_request_get).`;
 
 export function toolDefinition(op: AnyOperation): ToolDefinition {
-  const output = jsonSchema(op.output, "output");
+  const output = jsonSchemaOf(op.output, "output");
   // A gated call answers either the operation's output or a pending approval, so both validate.
   const outputSchema =
     op.effect === "read"
@@ -72,7 +65,7 @@ export function toolDefinition(op: AnyOperation): ToolDefinition {
     name: toolName(op.name),
     title: op.title,
     description: `${op.description}${gatedNote(op)}`.slice(0, 2048),
-    inputSchema: jsonSchema(op.input, "input") as ToolDefinition["inputSchema"],
+    inputSchema: jsonSchemaOf(op.input, "input") as ToolDefinition["inputSchema"],
     outputSchema,
     annotations: annotationsOf(op),
     _meta: {

@@ -1,18 +1,6 @@
 // OpenAPI 3.1 for /api/v1, generated from the catalog's zod schemas (JSON Schema 2020-12).
-import type { AnyOperation, Catalog } from "@nodepilot/core";
-import { z } from "zod";
+import { type AnyOperation, type Catalog, type JsonSchema, jsonSchemaOf } from "@nodepilot/core";
 import { API_BASE } from "./routes.ts";
-
-type JsonSchema = Record<string, unknown>;
-
-const toSchema = (s: z.ZodType, io: "input" | "output"): JsonSchema => {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(s, {
-    io,
-    unrepresentable: "any",
-    target: "draft-2020-12",
-  }) as JsonSchema;
-  return rest;
-};
 
 const PROBLEM: JsonSchema = {
   type: "object",
@@ -57,7 +45,7 @@ export const openApiPath = (path: string) => path.replace(/:([a-z_]+)/g, "{$1}")
 const pathParams = (path: string) => [...path.matchAll(/:([a-z_]+)/g)].map((m) => m[1] as string);
 
 function operationObject(op: AnyOperation) {
-  const input = toSchema(op.input, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
+  const input = jsonSchemaOf(op.input, "input") as { properties?: Record<string, JsonSchema>; required?: string[] };
   const props = input.properties ?? {};
   const required = new Set(input.required ?? []);
   const inPath = pathParams(op.http.path);
@@ -76,7 +64,7 @@ function operationObject(op: AnyOperation) {
       bodyProps[name] = schema;
     }
   }
-  const data = toSchema(op.output, "output") as { properties?: Record<string, JsonSchema> };
+  const data = jsonSchemaOf(op.output, "output") as { properties?: Record<string, JsonSchema> };
   const success = op.list
     ? {
         type: "object",
