@@ -2,12 +2,16 @@
 // mount it: DNS-rebinding protection (Host and Origin allow-lists), a bearer token on every request,
 // sessions issued at initialize and bound to the token that opened them (another token → 403,
 // unknown or idle for 30 min → 404), a 1 MB body cap, and resumable SSE from a per-session store.
+// A request that cannot need a stream (json-reply.ts) is answered with one JSON body instead.
 import { randomUUID } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { AppError, sha256Hex, type TokenAuthenticator, toAppError } from "@nodepilot/core";
 import { SessionEventStore } from "./event-store.ts";
+import { answersWithJson } from "./json-reply.ts";
+import { SessionTransport } from "./session-transport.ts";
+import type { ToolIndex } from "./tool-definitions.ts";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -19,12 +23,14 @@ export interface McpHttpOptions {
   allowedHosts: readonly string[];
   /** Browser origins accepted; a request without Origin (not a browser) passes. */
   allowedOrigins: readonly string[];
+  /** The catalog's tools, to tell reads (answered as JSON) from writes; without it every tools/call streams. */
+  tools?: Pick<ToolIndex, "operation">;
   idleMs?: number;
   now?: () => number;
 }
 
 interface Session {
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: SessionTransport;
   server: Server;
   tokenHash: string;
   lastSeen: number;
@@ -115,7 +121,10 @@ export class McpHttpEndpoint {
       if (!session) return jsonRpcError(404, -32001, "unknown or expired MCP session");
       if (session.tokenHash !== tokenHash) return jsonRpcError(403, -32003, "this session belongs to another token");
       session.lastSeen = this.now();
-      return session.transport.handleRequest(req, body === undefined ? {} : { parsedBody: body });
+      if (req.method === "POST" && answersWithJson(req.headers.get("accept"), body, this.o.tools)) {
+        return session.transport.replyWithJson(req, body);
+      }
+      return session.transport.sse.handleRequest(req, body === undefined ? {} : { parsedBody: body });
     }
     const initializing = Array.isArray(body) ? body.some(isInitializeRequest) : isInitializeRequest(body);
     if (req.method !== "POST" || !initializing) {
@@ -126,7 +135,7 @@ export class McpHttpEndpoint {
 
   private async open(req: Request, body: unknown, token: string, tokenHash: string): Promise<Response> {
     const server = this.o.serverFor(token);
-    const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
+    const sse: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: new SessionEventStore(),
       retryInterval: 1000,
@@ -137,9 +146,12 @@ export class McpHttpEndpoint {
         this.sessions.delete(id);
       },
     });
+    // Initialize streams: only the session's own transport can open the session, and its JSON/SSE
+    // switch is fixed at construction.
+    const transport = new SessionTransport(sse);
     await server.connect(transport);
     try {
-      return await transport.handleRequest(req, { parsedBody: body });
+      return await sse.handleRequest(req, { parsedBody: body });
     } catch (err) {
       throw new AppError("internal", "MCP initialize failed", { cause: err });
     }

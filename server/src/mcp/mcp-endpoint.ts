@@ -59,6 +59,7 @@ export function buildMcpSurface(o: {
       const endpoint = new m.McpHttpEndpoint({
         auth: o.auth,
         serverFor: (token) => m.createSessionServer(deps, { token }, o.sessionExtras),
+        tools: deps.tools,
         allowedHosts,
         allowedOrigins,
       });
