@@ -1,5 +1,6 @@
 // @nodepilot/core: the operations catalog, domain state machines, auth and error codes.
 
+export { bearerToken } from "./auth/bearer-token.ts";
 export { type IssueTokenInput, issueToken } from "./auth/issue-token.ts";
 export { type ActorType, type Principal, systemPrincipal } from "./auth/principal.ts";
 export { ALL_SCOPES, hasScope, type Role, SCOPE_DOMAINS, SCOPE_LEVELS, type Scope } from "./auth/scopes.ts";

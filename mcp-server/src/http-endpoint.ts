@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import { AppError, sha256Hex, type TokenAuthenticator, toAppError } from "@nodepilot/core";
+import { AppError, bearerToken, sha256Hex, type TokenAuthenticator, toAppError } from "@nodepilot/core";
 import { SessionEventStore } from "./event-store.ts";
 import { answersWithJson } from "./json-reply.ts";
 import { SessionTransport } from "./session-transport.ts";
@@ -41,8 +41,6 @@ const jsonRpcError = (status: number, code: number, message: string, headers: Re
     status,
     headers: { "content-type": "application/json", ...headers },
   });
-
-const bearer = (header: string | null) => (header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined);
 
 export class McpHttpEndpoint {
   private readonly sessions = new Map<string, Session>();
@@ -95,7 +93,7 @@ export class McpHttpEndpoint {
     if (!this.hostAllowed(req)) return jsonRpcError(403, -32000, "Host header is not allowed");
     const origin = req.headers.get("origin");
     if (origin && !this.o.allowedOrigins.includes(origin)) return jsonRpcError(403, -32000, "Origin is not allowed");
-    const token = bearer(req.headers.get("authorization"));
+    const token = bearerToken(req.headers.get("authorization"));
     try {
       await this.o.auth.authenticate(token);
     } catch (err) {

@@ -4,51 +4,34 @@
 // answer decides (approve → approved and the action runs once; decline → still pending; reject →
 // rejected); the requester is refused by four-eyes before anything is asked, and a client that
 // cannot elicit is told where a person decides instead. Nothing changes without the person.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type ElicitRequest, ElicitRequestSchema, type ElicitResult } from "@modelcontextprotocol/sdk/types.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { ElicitRequest, ElicitResult } from "@modelcontextprotocol/sdk/types.js";
 import { approval_requests, fleet_events, nodes } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients, toolError } from "../testing/mcp-client.ts";
 
 let fleet: TestFleet;
 let templateId: string;
-const open: Client[] = [];
-
-const inProcessFetch = async (url: string | URL | Request, init?: RequestInit) =>
-  fleet.runtime.app.fetch(new Request(url, init));
+let mcp: McpClients;
 
 /** A client for `token`; with `answer`, it declares elicitation and answers each request with it. */
 async function connect(token: string, answer?: (req: ElicitRequest) => ElicitResult) {
   const asked: ElicitRequest[] = [];
-  const client = new Client(
-    { name: "nodepilot-elicitation-test", version: "1.0.0" },
-    answer ? { capabilities: { elicitation: {} } } : {},
-  );
-  if (answer) {
-    client.setRequestHandler(ElicitRequestSchema, async (req) => {
-      asked.push(req);
-      return answer(req);
-    });
-  }
-  await client.connect(
-    new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-      requestInit: { headers: { authorization: `Bearer ${token}` } },
-      fetch: inProcessFetch,
-    }),
-  );
-  // Listing caches the output schemas, so every result below is validated against its tool's schema.
-  await client.listTools();
-  open.push(client);
+  const client = await mcp.connect(token, {
+    name: "nodepilot-elicitation-test",
+    onElicit:
+      answer &&
+      ((req) => {
+        asked.push(req);
+        return answer(req);
+      }),
+    // Every result below is then validated against its tool's output schema.
+    listTools: true,
+  });
   return { client, asked };
 }
-
-const errorOf = (r: { isError?: boolean; content: unknown }) => {
-  expect(r.isError).toBe(true);
-  const text = (r.content as { text: string }[])[0]!.text;
-  return JSON.parse(text.slice(text.indexOf("\n") + 1)) as Record<string, unknown>;
-};
 
 const db = () => fleet.runtime.database.db;
 
@@ -75,11 +58,12 @@ const nodeExists = async (id: string) => (await db().select().from(nodes).where(
 
 beforeAll(async () => {
   fleet = await createTestFleet({ startJobs: true });
+  mcp = mcpClients(fleet);
   templateId = await fleet.createTemplate("mcp-elicitation");
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 
@@ -194,7 +178,7 @@ describe("approval decisions from an MCP client", () => {
       name: "approval_request_approve",
       arguments: { id: pending.approval_request_id, payload_hash: pending.action_digest },
     });
-    expect(errorOf(self as { isError?: boolean; content: unknown })).toMatchObject({
+    expect(toolError(self)).toMatchObject({
       code: "forbidden",
       reason: "four_eyes",
     });
@@ -217,7 +201,7 @@ describe("approval decisions from an MCP client", () => {
           ...(name.endsWith("reject") ? { reason: "the model thinks so" } : {}),
         },
       });
-      const e = errorOf(result as { isError?: boolean; content: unknown });
+      const e = toolError(result);
       expect(e).toMatchObject({
         code: "forbidden",
         reason: "human_confirmation_required",

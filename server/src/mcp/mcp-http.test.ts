@@ -2,42 +2,22 @@
 // tool list is the catalog one-to-one (every read tool runs in mcp-read-tools.test.ts), scopes are
 // checked at tools/call, bad arguments name the field, and a destructive call waits for a
 // different person's approval — changing nothing until then — and runs once approved.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { isExported } from "@nodepilot/mcp-server";
 import { nodes } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients, toolError } from "../testing/mcp-client.ts";
 
 let fleet: TestFleet;
-const open: Client[] = [];
-
-const inProcessFetch = async (url: string | URL | Request, init?: RequestInit) =>
-  fleet.runtime.app.fetch(new Request(url, init));
-
-async function connect(token: string): Promise<Client> {
-  const client = new Client({ name: "nodepilot-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-    fetch: inProcessFetch,
-  });
-  await client.connect(transport);
-  open.push(client);
-  return client;
-}
-
-const errorOf = (r: { isError?: boolean; content: unknown }) => {
-  expect(r.isError).toBe(true);
-  const text = (r.content as { text: string }[])[0]!.text;
-  return JSON.parse(text.slice(text.indexOf("\n") + 1)) as Record<string, unknown>;
-};
+let mcp: McpClients;
 
 let nodeId: string;
 
 beforeAll(async () => {
   fleet = await createTestFleet({ startJobs: true });
+  mcp = mcpClients(fleet);
   const template = await fleet.createTemplate("mcp-edge");
   const created = await fleet.api("POST", "/api/v1/nodes", {
     body: { name: "mcp-node-1", node_template_id: template },
@@ -47,13 +27,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 
 describe("tools from the catalog", () => {
   it("lists exactly the exported catalog operations for an all-scopes token, with stable names and hints", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     const { tools } = await client.listTools();
     const expected = fleet.runtime.catalog.operations.filter(isExported).map((op) => op.name);
     expect(tools.map((t) => t._meta?.["nodepilot/operation"]).sort()).toEqual([...expected].sort());
@@ -76,7 +56,7 @@ describe("tools from the catalog", () => {
   });
 
   it("lists only what a read-only token may call", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const { tools } = await client.listTools();
     expect(tools.length).toBeGreaterThan(20);
     expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
@@ -85,26 +65,26 @@ describe("tools from the catalog", () => {
 
 describe("tools/call checks", () => {
   it("refuses a tool outside the token's scopes at call time, even if the client never listed it", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const result = await client.callTool({ name: "node_update", arguments: { id: nodeId, description: "x" } });
-    const e = errorOf(result as { isError?: boolean; content: unknown });
+    const e = toolError(result);
     expect(e).toMatchObject({ code: "forbidden", reason: "missing_scope", required_scope: "fleet:write" });
     const [row] = await fleet.runtime.database.db.select().from(nodes).where(eq(nodes.id, nodeId));
     expect(row!.description).not.toBe("x");
   });
 
   it("answers invalid arguments with an isError result naming the field", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     const result = await client.callTool({ name: "instance_list", arguments: { limit: "many" } });
-    const e = errorOf(result as { isError?: boolean; content: unknown });
+    const e = toolError(result);
     expect(e.code).toBe("invalid_input");
     expect((e.errors as { path: string }[]).map((f) => f.path)).toContain("limit");
     const unknown = await client.callTool({ name: "node_get", arguments: { id: nodeId, bogus: 1 } });
-    expect(errorOf(unknown as { isError?: boolean; content: unknown }).code).toBe("invalid_input");
+    expect(toolError(unknown).code).toBe("invalid_input");
   });
 
   it("gives a JSON-RPC error for a tool that does not exist", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     await expect(
       client.request({ method: "tools/call", params: { name: "no_such_tool", arguments: {} } }, CallToolResultSchema),
     ).rejects.toMatchObject({ code: -32602 });
@@ -113,7 +93,7 @@ describe("tools/call checks", () => {
 
 describe("the autonomy gate at tools/call", () => {
   it("holds a destructive call as a pending approval, changes nothing, and runs it once a different person approves", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     const result = await client.callTool({ name: "node_delete", arguments: { id: nodeId } });
     expect(result.isError).toBeFalsy();
     const pending = result.structuredContent as Record<string, string>;
@@ -160,7 +140,7 @@ describe("the autonomy gate at tools/call", () => {
   }, 60_000);
 
   it("lets a write proceed by default and blocks it under a block policy for AI clients", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     const template = await fleet.createTemplate("mcp-gate");
     const made = await client.callTool({
       name: "node_create",
@@ -173,7 +153,7 @@ describe("the autonomy gate at tools/call", () => {
     });
     expect(policy.status).toBe(201);
     const blocked = await client.callTool({ name: "node_update", arguments: { id, description: "blocked" } });
-    expect(errorOf(blocked as { isError?: boolean; content: unknown })).toMatchObject({
+    expect(toolError(blocked)).toMatchObject({
       code: "forbidden",
       reason: "blocked_by_policy",
       policy_id: policy.body.data.id,

@@ -4,8 +4,6 @@
 // with a progressToken, task_get long-polls and batches keep SSE. The session's checks apply to
 // both, the SDK's client takes either, and a JSON reply that will never come (session closed,
 // request cancelled) still ends its HTTP request.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolResultSchema,
@@ -15,11 +13,12 @@ import {
 import { McpHttpEndpoint } from "@nodepilot/mcp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients } from "../testing/mcp-client.ts";
 
 let fleet: TestFleet;
 let nodeId: string;
 let session: string;
-const open: Client[] = [];
+let mcp: McpClients;
 
 const post = (body: unknown, headers: Record<string, string> = {}) =>
   fleet.runtime.app.fetch(
@@ -57,6 +56,7 @@ const mediaType = (res: Response) => res.headers.get("content-type")?.split(";")
 
 beforeAll(async () => {
   fleet = await createTestFleet();
+  mcp = mcpClients(fleet);
   const template = await fleet.createTemplate("json-reply");
   const created = await fleet.api("POST", "/api/v1/nodes", {
     body: { name: "json-reply-1", node_template_id: template },
@@ -77,7 +77,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 
@@ -149,19 +149,16 @@ describe("a request that may stream", () => {
 describe("the SDK client", () => {
   it("takes JSON for reads and SSE for writes and progress-tracked calls in one session", async () => {
     const seen: { method: string; type: string | undefined }[] = [];
-    const client = new Client({ name: "nodepilot-json-reply-test", version: "1.0.0" });
-    const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-      requestInit: { headers: { authorization: `Bearer ${fleet.tokens.admin}` } },
+    const client = await mcp.connect(fleet.tokens.admin, {
+      name: "nodepilot-json-reply-test",
       fetch: async (url, init) => {
-        const res = await fleet.runtime.app.fetch(new Request(url, init));
+        const res = await mcp.fetch(url, init);
         const sent = typeof init?.body === "string" ? (JSON.parse(init.body) as { method?: string }) : {};
         if (init?.method === "POST" && res.status === 200)
           seen.push({ method: sent.method ?? "?", type: mediaType(res) });
         return res;
       },
     });
-    await client.connect(transport);
-    open.push(client);
     await client.listTools();
     const read = await client.callTool({ name: "node_get", arguments: { id: nodeId } });
     expect(read.structuredContent).toMatchObject({ id: nodeId });

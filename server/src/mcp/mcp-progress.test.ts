@@ -4,8 +4,7 @@
 // completion, played here through the task protocol) until the task is final, answers with the
 // final task and logs it at info (unless the client's logging level hides it); without a token it
 // answers at once; and the wait is bounded.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   CallToolResultSchema,
   type LoggingMessageNotification,
@@ -33,12 +32,13 @@ import { tasks } from "@nodepilot/store";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type Fetch, type McpClients, mcpClients } from "../testing/mcp-client.ts";
 import { eventFeedOf } from "./event-feed.ts";
 
 let fleet: TestFleet;
 let instanceId: string;
 let boot = 1;
-const open: Client[] = [];
+let mcp: McpClients;
 
 const db = () => fleet.runtime.database.db;
 const origin = (): EventOrigin => ({
@@ -48,25 +48,19 @@ const origin = (): EventOrigin => ({
   now: new Date(),
 });
 
-type Fetch = (url: string | URL | Request, init?: RequestInit) => Promise<Response>;
-const appFetch: Fetch = async (url, init) => fleet.runtime.app.fetch(new Request(url, init));
-
-async function connect(
-  fetch: Fetch = appFetch,
-): Promise<{ client: Client; logs: LoggingMessageNotification["params"][] }> {
-  const client = new Client({ name: "nodepilot-progress-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${fleet.tokens.admin}` } },
-    fetch,
-  });
+/** An admin client that records the log messages it is sent; the fleet's app unless `fetch` is given. */
+async function connect(fetch?: Fetch): Promise<{ client: Client; logs: LoggingMessageNotification["params"][] }> {
   const logs: LoggingMessageNotification["params"][] = [];
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-    logs.push(n.params);
+  const client = await mcp.connect(fleet.tokens.admin, {
+    name: "nodepilot-progress-test",
+    fetch,
+    setup: (c) =>
+      c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        logs.push(n.params);
+      }),
+    // Every result below is then validated against its tool's output schema.
+    listTools: true,
   });
-  await client.connect(transport);
-  // Listing caches the output schemas, so every result below is validated against its tool's schema.
-  await client.listTools();
-  open.push(client);
   return { client, logs };
 }
 
@@ -117,6 +111,7 @@ async function settled(taskId: string) {
 
 beforeAll(async () => {
   fleet = await createTestFleet({ localWorkload: "idle" });
+  mcp = mcpClients(fleet);
   const template = await fleet.createTemplate("mcp-progress");
   const node = await fleet.api("POST", "/api/v1/nodes", {
     body: { name: "progress-node", node_template_id: template },
@@ -136,7 +131,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 

@@ -2,31 +2,16 @@
 // each prompt renders the seeded fleet's real state, arguments are checked and named, reads run
 // under the token's scopes, and completions resolve names and ids by prefix, ranked and counted.
 import { randomUUID } from "node:crypto";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { issueToken, toolName } from "@nodepilot/core";
 import { isExported, NODEPILOT_PROMPTS } from "@nodepilot/mcp-server";
 import { node_instances, tasks } from "@nodepilot/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients } from "../testing/mcp-client.ts";
 
 let fleet: TestFleet;
-const open: Client[] = [];
-
-const inProcessFetch = async (url: string | URL | Request, init?: RequestInit) =>
-  fleet.runtime.app.fetch(new Request(url, init));
-
-async function connect(token: string): Promise<Client> {
-  const client = new Client({ name: "nodepilot-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-    fetch: inProcessFetch,
-  });
-  await client.connect(transport);
-  open.push(client);
-  return client;
-}
+let mcp: McpClients;
 
 async function tokenWith(scopes: string[]) {
   const t = await issueToken(fleet.runtime.database.db, {
@@ -51,6 +36,7 @@ let rebootTaskId: string;
 
 beforeAll(async () => {
   fleet = await createTestFleet({ localWorkload: "idle" });
+  mcp = mcpClients(fleet);
   const db = fleet.runtime.database.db;
   const template = await fleet.createTemplate("prompt-edge");
   const node = await fleet.api("POST", "/api/v1/nodes", { body: { name: "triage-node", node_template_id: template } });
@@ -98,13 +84,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 
 describe("prompts", () => {
   it("lists the three operator prompts with their arguments", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     expect(client.getServerCapabilities()).toMatchObject({ prompts: { listChanged: false }, completions: {} });
     const { prompts } = await client.listPrompts();
     expect(prompts.map((p) => p.name).sort()).toEqual(NODEPILOT_PROMPTS.map((p) => p.name).sort());
@@ -121,7 +107,7 @@ describe("prompts", () => {
   });
 
   it("triage_instance embeds the instance's real state, found by name or id", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const byName = await client.getPrompt({ name: "triage_instance", arguments: { instance: "triage-box-1" } });
     const text = textOf(byName.messages as never);
     expect(text).toContain(`instance triage-box-1 (id ${instanceId}) on node triage-node (id ${nodeId})`);
@@ -158,7 +144,7 @@ describe("prompts", () => {
   });
 
   it("plan_module_upgrade shows the versions, defaults the target and honours a named one", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const plan = await client.getPrompt({ name: "plan_module_upgrade", arguments: { module: "NGINX-edge" } });
     const text = textOf(plan.messages as never);
     expect(text).toContain(`module nginx-edge (id ${moduleId}) from no current version to v2`);
@@ -177,7 +163,7 @@ describe("prompts", () => {
   });
 
   it("review_pending_approvals embeds the pending queue, marking what the caller asked for", async () => {
-    const admin = await connect(fleet.tokens.admin);
+    const admin = await mcp.connect(fleet.tokens.admin);
     const spare = await fleet.api("POST", "/api/v1/nodes", {
       body: { name: "spare-node", node_template_id: await fleet.createTemplate("prompt-spare") },
     });
@@ -204,7 +190,7 @@ describe("prompts", () => {
   });
 
   it("names only tools that exist: every `tool_name {…}` a prompt tells the model to call is exported", async () => {
-    const client = await connect(fleet.tokens.admin);
+    const client = await mcp.connect(fleet.tokens.admin);
     const rendered = await Promise.all([
       client.getPrompt({ name: "triage_instance", arguments: { instance: "triage-box-1" } }),
       client.getPrompt({ name: "plan_module_upgrade", arguments: { module: "nginx-edge" } }),
@@ -221,7 +207,7 @@ describe("prompts", () => {
   });
 
   it("refuses a missing, unknown or unresolvable argument and an unknown prompt with -32602 naming it", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     await expect(client.getPrompt({ name: "triage_instance", arguments: {} })).rejects.toMatchObject({
       code: -32602,
       message: expect.stringContaining("instance: required"),
@@ -239,13 +225,13 @@ describe("prompts", () => {
   });
 
   it("reads under the token's scopes: a missing scope is an error naming it", async () => {
-    const fleetOnly = await connect(await tokenWith(["fleet:read"]));
+    const fleetOnly = await mcp.connect(await tokenWith(["fleet:read"]));
     await expect(fleetOnly.getPrompt({ name: "review_pending_approvals" })).rejects.toMatchObject({
       code: -32003,
       message: expect.stringContaining("autonomy:read"),
       data: { code: "forbidden", required_scope: "autonomy:read" },
     });
-    const autonomyOnly = await connect(await tokenWith(["autonomy:read"]));
+    const autonomyOnly = await mcp.connect(await tokenWith(["autonomy:read"]));
     await expect(
       autonomyOnly.getPrompt({ name: "triage_instance", arguments: { instance: "triage-box-1" } }),
     ).rejects.toMatchObject({ code: -32003, message: expect.stringContaining("fleet:read") });
@@ -256,7 +242,7 @@ describe("completions", () => {
   const prompt = (name: string) => ({ type: "ref/prompt" as const, name });
 
   it("completes instance names by prefix, exact match first, with ids for an id prefix", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const { completion } = await client.complete({
       ref: prompt("triage_instance"),
       argument: { name: "instance", value: "triage-" },
@@ -281,7 +267,7 @@ describe("completions", () => {
   });
 
   it("caps values at 100 and reports the total", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const { completion } = await client.complete({
       ref: prompt("triage_instance"),
       argument: { name: "instance", value: "bulk-" },
@@ -292,7 +278,7 @@ describe("completions", () => {
   });
 
   it("completes module names and the chosen module's versions from context", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const mods = await client.complete({
       ref: prompt("plan_module_upgrade"),
       argument: { name: "module", value: "ngi" },
@@ -318,7 +304,7 @@ describe("completions", () => {
   });
 
   it("completes the id of the node and instance resource templates", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const nodesDone = await client.complete({
       ref: { type: "ref/resource", uri: "nodepilot://nodes/{id}" },
       argument: { name: "id", value: "triage-n" },
@@ -332,7 +318,7 @@ describe("completions", () => {
   });
 
   it("answers nothing for an argument without values, -32602 for an unknown prompt, and checks scope", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const none = await client.complete({
       ref: prompt("review_pending_approvals"),
       argument: { name: "limit", value: "1" },
@@ -341,14 +327,14 @@ describe("completions", () => {
     await expect(
       client.complete({ ref: prompt("no_such_prompt"), argument: { name: "x", value: "" } }),
     ).rejects.toMatchObject({ code: -32602 });
-    const autonomyOnly = await connect(await tokenWith(["autonomy:read"]));
+    const autonomyOnly = await mcp.connect(await tokenWith(["autonomy:read"]));
     await expect(
       autonomyOnly.complete({ ref: prompt("triage_instance"), argument: { name: "instance", value: "tri" } }),
     ).rejects.toMatchObject({ code: -32003, message: expect.stringContaining("fleet:read") });
   });
 
   it("answers within interactive time (figures printed)", async () => {
-    const client = await connect(fleet.tokens.reader);
+    const client = await mcp.connect(fleet.tokens.reader);
     const median = async (n: number, call: () => Promise<unknown>) => {
       const ms: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -373,14 +359,9 @@ describe("completions", () => {
 
   it("stays inside the account", async () => {
     const other = await createTestFleet({ localWorkload: "idle" });
+    const others = mcpClients(other);
     try {
-      const client = new Client({ name: "nodepilot-test", version: "1.0.0" });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-          requestInit: { headers: { authorization: `Bearer ${other.tokens.admin}` } },
-          fetch: async (url, init) => other.runtime.app.fetch(new Request(url, init)),
-        }),
-      );
+      const client = await others.connect(other.tokens.admin);
       const { completion } = await client.complete({
         ref: prompt("triage_instance"),
         argument: { name: "instance", value: "triage-" },
@@ -389,8 +370,8 @@ describe("completions", () => {
       await expect(
         client.getPrompt({ name: "triage_instance", arguments: { instance: instanceId } }),
       ).rejects.toMatchObject({ code: -32602 });
-      await client.close();
     } finally {
+      await others.closeAll();
       await other.close();
     }
   }, 60_000);

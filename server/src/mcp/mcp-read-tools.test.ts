@@ -2,19 +2,20 @@
 // over Streamable HTTP against a fleet seeded with one of everything (spec/mcp.md §1, §5). The cases
 // are walked from the catalog, so a new read operation is a new case here: it passes only once the
 // seed and the argument table below give it real arguments.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { allOperations } from "@nodepilot/core";
 import { isExported } from "@nodepilot/mcp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients } from "../testing/mcp-client.ts";
 import { type SeededFleet, seedFleet } from "../testing/seed-fleet.ts";
 
 const readOperations = allOperations.filter((op) => isExported(op) && op.effect === "read").map((op) => op.name);
 
 let fleet: TestFleet;
 let seed: SeededFleet;
+let mcp: McpClients;
 let client: Client;
 let tools: Map<string, Tool>;
 
@@ -53,19 +54,15 @@ beforeAll(async () => {
   // Jobs run the autonomy tick the seed asks for; runners stay off so nothing else moves the seed.
   fleet = await createTestFleet({ startRunners: false, startJobs: true });
   seed = await seedFleet(fleet);
-  client = new Client({ name: "nodepilot-read-tools", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${fleet.tokens.admin}` } },
-    fetch: async (url, init) => fleet.runtime.app.fetch(new Request(url, init)),
-  });
-  await client.connect(transport);
+  mcp = mcpClients(fleet);
+  client = await mcp.connect(fleet.tokens.admin, { name: "nodepilot-read-tools" });
   // Listing also arms the client's output-schema validation of every later callTool.
   const listed = (await client.listTools()).tools;
   tools = new Map(listed.map((t) => [String(t._meta?.["nodepilot/operation"]), t]));
 }, 120_000);
 
 afterAll(async () => {
-  await client?.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 

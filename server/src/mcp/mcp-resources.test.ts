@@ -4,18 +4,16 @@
 // and a subscription hears `notifications/resources/updated` when a REST change commits its event —
 // coalesced per URI, stopped by unsubscribe, and no longer following the account once nothing is
 // subscribed or the session ends.
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertInstance } from "../rest/task-fixtures.ts";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
+import { type McpClients, mcpClients } from "../testing/mcp-client.ts";
 
 let fleet: TestFleet;
-const open: Client[] = [];
-
-const inProcessFetch = async (url: string | URL | Request, init?: RequestInit) =>
-  fleet.runtime.app.fetch(new Request(url, init));
+let mcp: McpClients;
 
 interface Session {
   client: Client;
@@ -27,25 +25,22 @@ interface Session {
 }
 
 async function connect(token: string): Promise<Session> {
-  const client = new Client({ name: "nodepilot-resources-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:8080/mcp"), {
-    requestInit: { headers: { authorization: `Bearer ${token}` } },
-    fetch: inProcessFetch,
-  });
   const updates: Session["updates"] = [];
   const waiters: { uri: string; resolve: () => void }[] = [];
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-    updates.push({ uri: n.params.uri, at: Date.now() });
-    for (const w of waiters.filter((x) => x.uri === n.params.uri)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve();
-    }
+  const client = await mcp.connect(token, {
+    name: "nodepilot-resources-test",
+    setup: (c) =>
+      c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+        updates.push({ uri: n.params.uri, at: Date.now() });
+        for (const w of waiters.filter((x) => x.uri === n.params.uri)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }),
   });
-  await client.connect(transport);
-  open.push(client);
   return {
     client,
-    transport,
+    transport: client.transport as StreamableHTTPClientTransport,
     updates,
     nextUpdate(uri, ms = 10_000) {
       return new Promise((resolve, reject) => {
@@ -83,6 +78,7 @@ const followers = () => fleet.runtime.events.subscriberCount(fleet.runtime.accou
 
 beforeAll(async () => {
   fleet = await createTestFleet({ startJobs: true });
+  mcp = mcpClients(fleet);
   const template = await fleet.createTemplate("res-edge");
   const created = await fleet.api("POST", "/api/v1/nodes", {
     body: { name: "res-node-1", node_template_id: template },
@@ -95,7 +91,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of open) await c.close().catch(() => {});
+  await mcp?.closeAll();
   await fleet?.close();
 });
 

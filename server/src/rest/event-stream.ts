@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import {
   type AnyOperation,
+  bearerToken,
   eventList,
   fromZodError,
   invalidInput,
@@ -22,7 +23,7 @@ import { z } from "zod";
 import type { EventHub, Subscription } from "../events/event-hub.ts";
 import type { LiveEvent } from "../events/subscriber-queue.ts";
 import { problemResponse } from "./problem.ts";
-import { API_BASE, bearerToken } from "./routes.ts";
+import { API_BASE } from "./routes.ts";
 
 const EVENT_STREAM_PATH = `${API_BASE}/events/stream`;
 const HEARTBEAT_MS = 15_000;

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import {
   type AnyOperation,
   AppError,
+  bearerToken,
   type Catalog,
   invalidInput,
   invoke,
@@ -23,12 +24,6 @@ export interface RestDeps {
   catalog: Catalog;
   services: Services;
   auth: TokenAuthenticator;
-}
-
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  return m?.[1];
 }
 
 async function readBody(c: Context): Promise<Record<string, unknown>> {
