@@ -28,12 +28,14 @@ const likePrefix = (value: string) => `${value.replace(/[\\%_]/g, (c) => `\\${c}
 /** Ids are matched by prefix only when what was typed could start one. */
 const idPrefix = (value: string) => (/^[0-9a-f-]{1,36}$/i.test(value) ? likePrefix(value.toLowerCase()) : null);
 
-/** `total` counts matching rows; two instances sharing a name show that name once. */
-const completion = (values: string[], fetched: number, total: number): Completion => ({
-  values: [...new Set(values)],
-  total,
-  hasMore: total > fetched,
-});
+/**
+ * The page of `rows` (each carrying the window count `total`) as a completion; two instances
+ * sharing a name show that name once.
+ */
+function completion<R extends { total: number }>(rows: R[], pick: (row: R) => string): Completion {
+  const total = rows[0]?.total ?? 0;
+  return { values: [...new Set(rows.map(pick))], total, hasMore: total > rows.length };
+}
 
 const instanceMatches = async (value: string, { reads }: CompleteContext) => {
   reads.permit("instance_list");
@@ -62,21 +64,13 @@ const instanceMatches = async (value: string, { reads }: CompleteContext) => {
 /** Instance names (or ids, for what matched by id): the `instance` prompt argument takes either. */
 export const completeInstanceRef: Completer = async (value, ctx) => {
   const rows = await instanceMatches(value, ctx);
-  return completion(
-    rows.map((r) => (r.by_name ? r.name : r.id)),
-    rows.length,
-    rows[0]?.total ?? 0,
-  );
+  return completion(rows, (r) => (r.by_name ? r.name : r.id));
 };
 
 /** Instance ids, found by name or id prefix: `nodepilot://instances/{id}`. */
 export const completeInstanceId: Completer = async (value, ctx) => {
   const rows = await instanceMatches(value, ctx);
-  return completion(
-    rows.map((r) => r.id),
-    rows.length,
-    rows[0]?.total ?? 0,
-  );
+  return completion(rows, (r) => r.id);
 };
 
 /** Node ids, found by name or id prefix: `nodepilot://nodes/{id}`. */
@@ -99,11 +93,7 @@ export const completeNodeId: Completer = async (value, { reads }) => {
     ],
     limit: MAX_COMPLETION_VALUES,
   });
-  return completion(
-    rows.map((r) => r.id),
-    rows.length,
-    rows[0]?.total ?? 0,
-  );
+  return completion(rows, (r) => r.id);
 };
 
 /** Module names (or ids, for what matched by id). */
@@ -129,11 +119,7 @@ export const completeModuleRef: Completer = async (value, { reads }) => {
     ],
     limit: MAX_COMPLETION_VALUES,
   });
-  return completion(
-    rows.map((r) => (r.by_name ? r.name : r.id)),
-    rows.length,
-    rows[0]?.total ?? 0,
-  );
+  return completion(rows, (r) => (r.by_name ? r.name : r.id));
 };
 
 /**
@@ -162,9 +148,5 @@ export const completeVersionOf =
       orderBy: (t, { desc }) => [desc(t.version_number)],
       limit: MAX_COMPLETION_VALUES,
     });
-    return completion(
-      rows.map((r) => String(r.version_number)),
-      rows.length,
-      rows[0]?.total ?? 0,
-    );
+    return completion(rows, (r) => String(r.version_number));
   };
