@@ -1,4 +1,5 @@
-// The Hono application: health, the catalog's REST routes, OpenAPI and its reference page.
+// The Hono application: health, web sign-in sessions, the catalog's REST routes, OpenAPI and its
+// reference page.
 import type { Catalog, Services, TokenAuthenticator } from "@nodepilot/core";
 import { Hono } from "hono";
 import type { EventHub } from "./events/event-hub.ts";
@@ -7,6 +8,7 @@ import { mountEventStream } from "./rest/event-stream.ts";
 import { buildOpenApi } from "./rest/openapi.ts";
 import { mountCatalogRoutes, notFoundProblem } from "./rest/routes.ts";
 import { NODEPILOT_VERSION } from "./version.ts";
+import { mountSessionRoutes } from "./web-session/session-routes.ts";
 
 export interface AppDeps {
   catalog: Catalog;
@@ -16,6 +18,8 @@ export interface AppDeps {
   events: EventHub;
   /** MCP over Streamable HTTP, mounted at /mcp. */
   mcp: { handle(req: Request): Promise<Response> };
+  /** The concierge's conversations and page actions (/api/v1/conversations, /api/v1/actions). */
+  chat?: { mount(app: Hono): void };
 }
 
 export function createApp(deps: AppDeps): Hono {
@@ -36,6 +40,8 @@ export function createApp(deps: AppDeps): Hono {
   app.all("/mcp", (c) => deps.mcp.handle(c.req.raw));
   // Before the catalog's routes, so /events/stream is not taken for event.get's /events/:id.
   mountEventStream(app, { services: deps.services, auth: deps.auth, hub: deps.events });
+  mountSessionRoutes(app, { services: deps.services, auth: deps.auth });
+  deps.chat?.mount(app);
   mountCatalogRoutes(app, deps);
   app.notFound((c) => notFoundProblem(c.req.path));
   return app;

@@ -1,12 +1,12 @@
 // GET /api/v1/events/stream: the fleet event log as Server-Sent Events (spec/domain.md §5.2,
 // spec/autonomy.md §2.6). A server route, not a catalog operation: operations return one value and
-// a stream never ends, but it is event.list's surface all the same — same bearer auth, same
-// fleet:read scope check (requireScope(eventList)), the same filter fields, and the replay is
-// event.list itself, followed by seq (`id:` is the event's seq, so Last-Event-ID is after_seq).
+// a stream never ends, but it is event.list's surface all the same — same auth (bearer or the web
+// session cookie), same fleet:read scope check (requireScope(eventList)), the same filter fields, and
+// the replay is event.list itself, followed by seq (`id:` is the event's seq, so Last-Event-ID is
+// after_seq).
 import { randomUUID } from "node:crypto";
 import {
   type AnyOperation,
-  bearerToken,
   eventList,
   fromZodError,
   invalidInput,
@@ -22,6 +22,7 @@ import { streamSSE } from "hono/streaming";
 import { z } from "zod";
 import type { EventHub, Subscription } from "../events/event-hub.ts";
 import type { LiveEvent } from "../events/subscriber-queue.ts";
+import { requestToken } from "../web-session/request-token.ts";
 import { problemResponse } from "./problem.ts";
 import { API_BASE } from "./routes.ts";
 
@@ -119,10 +120,7 @@ export function mountEventStream(app: Hono, deps: EventStreamDeps): void {
     let filters: Filters;
     let cursor: number | undefined;
     try {
-      principal = await deps.auth.authenticate(
-        bearerToken(c.req.header("authorization")),
-        c.req.header("x-forwarded-for") ?? undefined,
-      );
+      principal = await deps.auth.authenticate(requestToken(c), c.req.header("x-forwarded-for") ?? undefined);
       requireScope(eventList as AnyOperation, principal);
       const parsed = parseFilters(c.req.query());
       filters = parsed.filters;

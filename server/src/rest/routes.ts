@@ -4,7 +4,6 @@ import { randomUUID } from "node:crypto";
 import {
   type AnyOperation,
   AppError,
-  bearerToken,
   type Catalog,
   invalidInput,
   invoke,
@@ -14,6 +13,7 @@ import {
   toAppError,
 } from "@nodepilot/core";
 import type { Context, Hono } from "hono";
+import { requestToken } from "../web-session/request-token.ts";
 import { coerceQuery } from "./coerce.ts";
 import { problemResponse } from "./problem.ts";
 
@@ -88,7 +88,7 @@ export function mountCatalogRoutes(app: Hono, deps: RestDeps): void {
       const requestId = c.req.header("x-request-id") ?? randomUUID();
       try {
         const principal: Principal = await deps.auth.authenticate(
-          bearerToken(c.req.header("authorization")),
+          requestToken(c),
           c.req.header("x-forwarded-for") ?? undefined,
         );
         const input = await gatherInput(c, op);
