@@ -7,8 +7,9 @@ import {
   type AnyOperation,
   AppError,
   canonicalJson,
-  gateCall,
+  gateAiCall,
   invoke,
+  type PendingCall,
   type Principal,
   parseInput,
   requireScope,
@@ -50,26 +51,11 @@ export interface CallRequest {
 
 type Outcome = "ok" | "error" | "pending" | "blocked" | "declined";
 
-function pendingOf(
-  deps: CallDeps,
-  op: AnyOperation,
-  request: {
-    id: string;
-    payload_hash: string;
-    expires_at: Date;
-    reasoning: string | null;
-  },
-): PendingApproval {
-  return {
-    status: "pending_approval",
-    approval_request_id: request.id,
-    action_digest: request.payload_hash,
-    expires_at: request.expires_at.toISOString(),
-    approve_url: `${deps.publicUrl}/api/v1/autonomy/approval_requests/${request.id}/approve`,
-    operation: op.name,
-    reason: request.reasoning ?? "approval required",
-  };
-}
+/** The shared pending answer, plus where a person approves it. */
+const pendingOf = (deps: CallDeps, pending: PendingCall): PendingApproval => ({
+  ...pending,
+  approve_url: `${deps.publicUrl}/api/v1/autonomy/approval_requests/${pending.approval_request_id}/approve`,
+});
 
 async function gateAndRun(
   deps: CallDeps,
@@ -79,24 +65,13 @@ async function gateAndRun(
   requestId: string,
   session: CallSession | undefined,
 ): Promise<{ result: CallToolResult; outcome: Outcome }> {
-  if (op.effect !== "read") {
-    const now = deps.services.clock();
-    const gate = await deps.services.database.db.transaction((tx) =>
-      gateCall(tx, { op, principal, input, now, requestId, correlationId: null }),
-    );
-    if (gate.outcome === "blocked") {
-      const e = new AppError("forbidden", `${op.name} is blocked by policy for AI clients`, {
-        reason: "blocked_by_policy",
-        details: { policy_id: gate.level.matched_policy_id },
-      });
-      return { result: errorResult(e), outcome: "blocked" };
-    }
-    if (gate.outcome === "pending") {
-      // No elicitation here: the person on this session is the requester, whom four-eyes excludes.
-      const pending = pendingOf(deps, op, gate.request);
-      const summary = `${op.name} waits for a person's approval (request ${pending.approval_request_id}); poll approval_request_get.`;
-      return { result: successResult(summary, pending), outcome: "pending" };
-    }
+  const gate = await gateAiCall(deps.services, { op, principal, input, requestId, via: "mcp" });
+  if (gate.outcome === "blocked") return { result: errorResult(gate.error), outcome: "blocked" };
+  if (gate.outcome === "pending") {
+    // No elicitation here: the person on this session is the requester, whom four-eyes excludes.
+    const pending = pendingOf(deps, gate.pending);
+    const summary = `${op.name} waits for a person's approval (request ${pending.approval_request_id}); poll approval_request_get.`;
+    return { result: successResult(summary, pending), outcome: "pending" };
   }
   if (isApprovalDecision(op)) return decideWithConfirmation(deps, session, op, principal, input, requestId);
   if (wantsProgress(op, session)) {

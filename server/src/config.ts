@@ -46,9 +46,13 @@ const Env = z.object({
     .optional(),
   NODEPILOT_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** Serve the web UI (web/, built on first use) on the main listener; `off` serves the API only. */
+  NODEPILOT_WEB: z.enum(["on", "off"]).default("on"),
   /** Learnings' embeddings (spec/autonomy.md §5.3) from an OpenAI-compatible endpoint; unset → the local embedder. */
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_API_KEY: z.string().min(1).optional(),
+  /** The concierge's chat model on that endpoint (required with OPENAI_BASE_URL; docs/concierge.md). */
+  NODEPILOT_MODEL: z.string().min(1).max(200).optional(),
   NODEPILOT_EMBEDDING_MODEL: z.string().min(1).default("text-embedding-3-small"),
   /** The remote model's dimension (sent as `dimensions`); at most 2000, pgvector's HNSW limit. */
   NODEPILOT_EMBEDDING_DIMENSIONS: z.coerce.number().int().min(8).max(2000).default(1536),

@@ -34,6 +34,7 @@ import { corePki } from "./agent-api/core-pki.ts";
 import { type AgentListener, startAgentListener } from "./agent-api/listener.ts";
 import { createApp } from "./app.ts";
 import { buildAutonomy } from "./autonomy/autonomy-composition.ts";
+import { buildChatSurface, type ChatSurface } from "./chat/chat-surface.ts";
 import type { Config } from "./config.ts";
 import { EventHub } from "./events/event-hub.ts";
 import { type JobSystem, startJobSystem } from "./jobs/job-system.ts";
@@ -65,6 +66,8 @@ export interface Runtime {
   gate: AutonomyGate;
   /** MCP over Streamable HTTP at /mcp (spec/mcp.md §7). */
   mcp: McpSurface;
+  /** The concierge chat (spec/ui.md §3): conversations, page actions, approved calls run at once. */
+  chat: ChatSurface;
   /** Start the mTLS agent listener on `port` (default NODEPILOT_AGENT_PORT; 0 = a free port). */
   startAgentApi(port?: number): Promise<AgentListener>;
   stop(): Promise<void>;
@@ -216,7 +219,21 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       ...(opts.mcpRateLimits ? { rateLimits: opts.mcpRateLimits } : {}),
       ...(opts.mcpSessionExtras ? { sessionExtras: opts.mcpSessionExtras } : {}),
     });
-    const app = createApp({ catalog, services, auth, events, mcp });
+    const chat = await buildChatSurface({
+      services,
+      catalog,
+      auth,
+      hub: events,
+      logger,
+      accountId: seeded.accountId,
+      modelEnv: {
+        OPENAI_API_KEY: config.OPENAI_API_KEY,
+        OPENAI_BASE_URL: config.OPENAI_BASE_URL,
+        NODEPILOT_MODEL: config.NODEPILOT_MODEL,
+      },
+    });
+    await chat.start();
+    const app = createApp({ catalog, services, auth, events, mcp, chat });
     // Scoped to this runtime's account: the adapters registered here (the local provider) keep their
     // machines in this process's data directory, so only this account's instances are ours to drive.
     const controlPlane =
@@ -282,6 +299,13 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
           );
       };
     }
+    // An approval decided makes AI actors' approved calls run now, here; gate threads resume through
+    // the job (when there is a job system) or the next tick. Claims keep either from running one twice.
+    const resumeGateThreads = services.onApprovalDecided;
+    services.onApprovalDecided = (accountId, requestId) => {
+      chat.approvedCalls.request(accountId);
+      resumeGateThreads?.(accountId, requestId);
+    };
     return {
       config,
       database,
@@ -290,6 +314,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       auth,
       app,
       mcp,
+      chat,
       accountId: seeded.accountId,
       ownerUserId: seeded.ownerUserId,
       firstAdminToken,
@@ -315,6 +340,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
       async stop() {
         await mcp.close();
+        await chat.close();
         await agentApi?.close();
         await jobs?.close();
         await controlPlane?.stop();

@@ -75,6 +75,17 @@ export type CallGateOutcome =
   | { outcome: "blocked"; level: CallLevel }
   | { outcome: "pending"; level: CallLevel; request: ApprovalRequestRow };
 
+/**
+ * Which surface an AI actor's call came through: an MCP client, the web UI's concierge, or a web UI
+ * page button (which goes through the same gate, spec/ui.md §1.3). Recorded on the request's plan.
+ */
+export type CallSurface = "mcp" | "chat" | "web";
+
+const SURFACE_EVENT_SOURCE = { mcp: "mcp", chat: "chat", web: "api" } as const;
+
+/** The fleet event source of a call made through the surface. */
+export const callEventSource = (via: CallSurface) => SURFACE_EVENT_SOURCE[via];
+
 export interface CallGateInput {
   op: AnyOperation;
   principal: Principal;
@@ -82,6 +93,15 @@ export interface CallGateInput {
   now: Date;
   requestId: string;
   correlationId: string | null;
+  /** Default `mcp`. */
+  via?: CallSurface;
+}
+
+function requesterText(via: CallSurface, principal: Principal): string {
+  const who = `${principal.actorType} ${principal.actorId}`;
+  if (via === "chat") return `The concierge acting for ${who}`;
+  if (via === "web") return `A web UI action of ${who}`;
+  return `An AI client acting for ${who}`;
 }
 
 /**
@@ -90,6 +110,7 @@ export interface CallGateInput {
  */
 export async function gateCall(tx: DbOrTx, g: CallGateInput): Promise<CallGateOutcome> {
   const { op, principal } = g;
+  const via = g.via ?? "mcp";
   const rows = await loadPolicyRows(tx, principal.accountId, op.actionCategory ?? op.name);
   const level = resolveCallLevel(op, rows, principal, g.now);
   if (level.level === "block") return { outcome: "blocked", level };
@@ -106,17 +127,17 @@ export async function gateCall(tx: DbOrTx, g: CallGateInput): Promise<CallGateOu
     tx,
     {
       principal,
-      source: "mcp",
-      correlationId: g.correlationId ?? `mcp:${g.requestId}`,
+      source: callEventSource(via),
+      correlationId: g.correlationId ?? `${via}:${g.requestId}`,
       now: g.now,
     },
     {
       action_payload: action,
       dedup_key: `call:${op.name}:${digest.slice(0, 32)}`,
       severity: op.effect === "destructive" ? "high" : "medium",
-      description: `An AI client acting for ${principal.actorType} ${principal.actorId} asks to run ${op.name} (${op.title}).`,
+      description: `${requesterText(via, principal)} asks to run ${op.name} (${op.title}).`,
       source: CALL_REQUEST_SOURCE,
-      plan: { operation: op.name, token_id: principal.tokenId, requested_via: "mcp" },
+      plan: { operation: op.name, token_id: principal.tokenId, requested_via: via },
       reasoning: why,
       matched_policy_id: level.matched_policy_id,
       approval_chain_id: level.approval_chain_id,

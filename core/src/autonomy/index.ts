@@ -2,6 +2,16 @@
 // action digests, approvals, consent budgets, the decision log and the per-account seed.
 export { actionDigest } from "./action-digest.ts";
 export {
+  type AiCall,
+  type AiCallResult,
+  blockedCallError,
+  type GatedCall,
+  gateAiCall,
+  type PendingCall,
+  pendingCallOf,
+  runAiCall,
+} from "./ai-call.ts";
+export {
   type ApprovalRequestRow,
   type CreateApprovalInput,
   type CreateApprovalResult,
@@ -24,8 +34,10 @@ export {
   CALL_REQUEST_SOURCE,
   type CallGateOutcome,
   type CallLevel,
+  type CallSurface,
   callAction,
   callDefaultLevel,
+  callEventSource,
   gateCall,
   resolveCallLevel,
 } from "./call-gate.ts";

@@ -125,4 +125,45 @@ describe("OfflineChatModel", () => {
     expect(unbound.tool_calls ?? []).toEqual([]);
     expect(unbound.content).toContain("No tools are bound");
   });
+
+  it("streams: the answer word by word, tool calls as one chunk, the same message as invoke", async () => {
+    const human = new HumanMessage("which instances are silent?");
+    const chunks = [];
+    for await (const chunk of await bound.stream([human])) chunks.push(chunk);
+    expect(chunks).toHaveLength(1);
+    expect(chunks[0]!.tool_calls?.map((c) => [c.name, c.args])).toEqual([["instance_list", { silent: true }]]);
+    const ai = await reply([human]);
+    const items = [{ id: id("gpu-7-a"), name: "gpu-7-a", status: "running" }];
+    const after = [human, ai, result(ai, { items, has_more: false })];
+    const words: string[] = [];
+    for await (const chunk of await bound.stream(after)) words.push(String(chunk.content));
+    expect(words.length).toBeGreaterThan(10);
+    expect(words.join("")).toBe(String((await reply(after)).content));
+  });
+
+  it("answers a result that arrives after its answer (an approved call ran) without planning again", async () => {
+    const human = new HumanMessage("reboot gpu-7-a");
+    const ai = await reply([human]);
+    const pending = result(ai, { status: "pending_approval", approval_request_id: "r1", operation: "instance.reboot" });
+    const answered = await reply([human, ai, pending]);
+    const resumed = new AIMessage({
+      content: "",
+      tool_calls: [{ id: "call_resumed", name: "instance_reboot", args: ai.tool_calls![0]!.args, type: "tool_call" }],
+    });
+    const executed = new ToolMessage({
+      content: JSON.stringify({
+        status: "executed",
+        execution_status: "applied",
+        result: { operation: "instance.reboot" },
+      }),
+      tool_call_id: "call_resumed",
+      name: "instance_reboot",
+    });
+    // Unbound, as the resume answers: it still names the operation by its title.
+    const answer = (await model.invoke([human, ai, pending, answered, resumed, executed])) as AIMessage;
+    expect(answer.tool_calls ?? []).toEqual([]);
+    expect(answer.content).toContain("`instance.reboot`");
+    expect(answer.content).toContain("| execution_status | applied |");
+    expect(answer.content).not.toContain("pending_approval");
+  });
 });

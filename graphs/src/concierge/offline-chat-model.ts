@@ -2,6 +2,8 @@
 // plans catalog tool calls from the request (offline/planner.ts) and emits them as an AIMessage
 // with tool_calls, exactly as a real model would; after the tool results it may make the follow-up
 // call a lookup enabled (an approval's payload_hash), then writes the answer from the results.
+// Results that arrive after it answered (an approved call that ran later) are answered, never
+// re-planned. Streamed, the answer arrives word by word and tool calls as one chunk.
 import { randomUUID } from "node:crypto";
 import type { CallbackManagerForLLMRun } from "@langchain/core/callbacks/manager";
 import type { BaseLanguageModelInput } from "@langchain/core/language_models/base";
@@ -11,8 +13,8 @@ import {
   type BaseChatModelParams,
   type BindToolsInput,
 } from "@langchain/core/language_models/chat_models";
-import { AIMessage, type AIMessageChunk, type BaseMessage, type ToolMessage } from "@langchain/core/messages";
-import type { ChatResult } from "@langchain/core/outputs";
+import { AIMessage, AIMessageChunk, type BaseMessage, type ToolMessage } from "@langchain/core/messages";
+import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { type AnyOperation, toolName } from "@nodepilot/core";
 import { isChatExported } from "./chat-tools.ts";
@@ -62,6 +64,9 @@ function parseResult(m: ToolMessage): { ok: boolean; result: unknown } {
   return { ok: m.status !== "error" && !looksLikeError, result };
 }
 
+/** Words with the whitespace after them, so the pieces join back to the exact text. */
+const wordsOf = (text: string): string[] => text.match(/\s*\S+\s*/g) ?? (text ? [text] : []);
+
 const sameCall = (a: PlannedCall, b: PlannedCall) =>
   a.operation === b.operation && JSON.stringify(a.arguments) === JSON.stringify(b.arguments);
 
@@ -103,8 +108,50 @@ export class OfflineChatModel extends BaseChatModel<BaseChatModelCallOptions, AI
     return { generations: [{ message, text: textOf(message) }] };
   }
 
+  override async *_streamResponseChunks(
+    messages: BaseMessage[],
+    _options: this["ParsedCallOptions"],
+    runManager?: CallbackManagerForLLMRun,
+  ): AsyncGenerator<ChatGenerationChunk> {
+    const message = await this.respond(messages);
+    const calls = message.tool_calls ?? [];
+    if (calls.length > 0) {
+      yield new ChatGenerationChunk({
+        text: "",
+        message: new AIMessageChunk({
+          content: "",
+          tool_call_chunks: calls.map((c, index) => ({
+            type: "tool_call_chunk" as const,
+            id: c.id,
+            name: c.name,
+            args: JSON.stringify(c.args),
+            index,
+          })),
+        }),
+      });
+      return;
+    }
+    for (const word of wordsOf(textOf(message))) {
+      const chunk = new ChatGenerationChunk({ text: word, message: new AIMessageChunk({ content: word }) });
+      yield chunk;
+      await runManager?.handleLLMNewToken(word, undefined, undefined, undefined, undefined, { chunk });
+      // A macrotask between words, so a long answer streams instead of arriving in one burst.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   private async respond(messages: BaseMessage[]): Promise<AIMessage> {
     const lastHuman = messages.findLastIndex((m) => m.getType() === "human");
+    const lastAnswer = messages.findLastIndex((m) => m.getType() === "ai" && !(m as AIMessage).tool_calls?.length);
+    if (lastAnswer > lastHuman) {
+      // Results after the answer (a call a person approved ran later): say what came of them.
+      const anyOp = (tool: string) => this.options.operations.find((op) => toolName(op.name) === tool);
+      const later = outcomesOf(messages.slice(lastAnswer + 1), (tool) => anyOp(tool)?.name ?? tool);
+      if (later.length > 0) {
+        const titleOf = (name: string) => this.options.operations.find((op) => op.name === name)?.title ?? name;
+        return new AIMessage(composeAnswer(later, titleOf));
+      }
+    }
     if (lastHuman < 0) return this.say("Ask me about the fleet: nodes, instances, tasks, modules, approvals.");
     if (this.callable.length === 0) {
       return this.say("No tools are bound to me, so I cannot look anything up or act on the fleet.");

@@ -8,6 +8,7 @@ export const EVENT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
 export const EVENT_SOURCES = [
   "api",
   "mcp",
+  "chat",
   "agent",
   "sensor",
   "job",

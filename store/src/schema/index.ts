@@ -6,6 +6,7 @@ export * from "./autonomy-remediations.ts";
 export * from "./autonomy-settings.ts";
 export * from "./autonomy-ticks.ts";
 export * from "./compliance.ts";
+export * from "./conversations.ts";
 export * from "./delivery.ts";
 export * from "./delivery-revisions.ts";
 export * from "./events.ts";
