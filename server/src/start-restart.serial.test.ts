@@ -26,6 +26,8 @@ async function start(): Promise<{ child: ChildProcess; url: string; stdout: () =
       NODEPILOT_DATA_DIR: dataDir,
       DATABASE_URL: "",
       LOG_LEVEL: "warn",
+      // The API is what is under test; the web UI would build in the background (web-ui.test.ts covers it).
+      NODEPILOT_WEB: "off",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -49,6 +49,8 @@ async function start(port: number, agentPort: number): Promise<{ child: ChildPro
       DATABASE_URL: "",
       REDIS_URL: "",
       LOG_LEVEL: "warn",
+      // The API is what is under test; the web UI would build in the background (web-ui.test.ts covers it).
+      NODEPILOT_WEB: "off",
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
