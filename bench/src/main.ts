@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark on embedded PGlite and on the machine's PostgreSQL, printed as
 // one table of figures next to baselines measured in the same run. `BENCH_QUICK=1` shrinks the sizes;
-// `BENCH_ONLY=agent,lease` (any of fleet-core, agent, lease, learnings, mcp) runs a subset.
+// `BENCH_ONLY=agent,lease` (any of fleet-core, agent, lease, learnings, mcp, concierge) runs a subset.
 import { benchAgentHeartbeats } from "./agent.bench.ts";
 import { openBackend } from "./backends.ts";
+import { benchConcierge } from "./concierge.bench.ts";
 import { benchFleetCore } from "./fleet-core.bench.ts";
 import { benchLearnings } from "./learnings.bench.ts";
 import { benchLeases } from "./lease.bench.ts";
@@ -12,7 +13,14 @@ import { type Row, renderTable } from "./stats.ts";
 async function main() {
   const quick = process.env.BENCH_QUICK === "1";
   const only = process.env.BENCH_BACKENDS?.split(",") ?? ["pglite", "postgres"];
-  const suites = process.env.BENCH_ONLY?.split(",") ?? ["fleet-core", "agent", "lease", "learnings", "mcp"];
+  const suites = process.env.BENCH_ONLY?.split(",") ?? [
+    "fleet-core",
+    "agent",
+    "lease",
+    "learnings",
+    "mcp",
+    "concierge",
+  ];
   const wants = (suite: string) => suites.includes(suite);
   const rows: Row[] = [];
   for (const name of ["pglite", "postgres"] as const) {
@@ -38,6 +46,8 @@ async function main() {
         rows.push(...(await benchLearnings(backend, { learnings: quick ? 2000 : 20_000, queries: 100 })));
       if (wants("mcp"))
         rows.push(...(await benchMcp(backend, { calls: quick ? 400 : 2000, warmup: quick ? 50 : 200, instances: 24 })));
+      if (wants("concierge"))
+        rows.push(...(await benchConcierge(backend, { runs: quick ? 5 : 20, warmup: quick ? 1 : 3 })));
     } finally {
       await backend.close();
     }
