@@ -81,3 +81,58 @@ describe("composeAnswer", () => {
     expect(text).toContain("| approvals.pending | 1 |");
   });
 });
+
+describe("answers about gated calls", () => {
+  const title = () => "Reboot an instance";
+  const base = { operation: "instance.reboot", arguments: { id: "i-1" }, ok: true };
+
+  it("says a pending call waits for another person, with the request id", () => {
+    const text = composeAnswer(
+      [
+        {
+          ...base,
+          result: {
+            status: "pending_approval",
+            approval_request_id: "req-1",
+            action_digest: "ab".repeat(32),
+            expires_at: "2026-12-03T18:00:00.000Z",
+            operation: "instance.reboot",
+            reason: "policy p requires approval",
+          },
+        },
+      ],
+      title,
+    );
+    expect(text).toContain("waits for a person's approval (request `req-1`, until 2026-12-03T18:00:00.000Z)");
+    expect(text).not.toContain("| field | value |");
+  });
+
+  it("describes an applied approved call by what it touched", () => {
+    const text = composeAnswer(
+      [
+        {
+          ...base,
+          result: {
+            status: "executed",
+            execution_status: "applied",
+            result: {
+              instance: { id: "i-1", name: "web-1-a", status: "rebooting" },
+              task: { id: "t-1", status: "pending" },
+            },
+          },
+        },
+      ],
+      title,
+    );
+    expect(text).toContain("Approved and carried out.");
+    expect(text).toContain("**web-1-a** (`i-1`) is rebooting");
+  });
+
+  it("says a rejected call changed nothing, with the reason", () => {
+    const text = composeAnswer(
+      [{ ...base, result: { status: "rejected", execution_status: null, result: { reason: "not now" } } }],
+      title,
+    );
+    expect(text).toContain("was rejected: not now; nothing was changed.");
+  });
+});

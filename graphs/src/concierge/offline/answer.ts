@@ -107,10 +107,37 @@ function countOf(operation: string, n: number): string {
   return `${n} ${noun.endsWith("y") ? `${noun.slice(0, -1)}ies` : noun.endsWith("s") ? noun : `${noun}s`}`;
 }
 
+/** What the autonomy gate answered instead of running the call, or what became of it later. */
+function gateOutcome(head: string, r: Obj): string | null {
+  if (r.status === "pending_approval") {
+    const expires = typeof r.expires_at === "string" ? `, until ${r.expires_at}` : "";
+    return `${head} waits for a person's approval (request \`${cell(r.approval_request_id)}\`${expires}): ${cell(r.reason)}. Another person approves or rejects it on the card; I carry on here once it is decided.`;
+  }
+  if (r.status === "executed") {
+    const result = isObject(r.result) ? r.result : {};
+    const failed = r.execution_status !== "applied";
+    const detail = failed
+      ? ` (${cell(r.execution_status)}${isObject(result) && result.error ? `: ${cell(result.error)}` : ""})`
+      : "";
+    return `${head} was approved and ${failed ? "did not apply" : "has been carried out"}${detail}.`;
+  }
+  if (r.status === "rejected")
+    return `${head} was rejected${r.result && isObject(r.result) && r.result.reason ? `: ${cell(r.result.reason)}` : ""}; nothing was changed.`;
+  if (r.status === "expired") return `${head} expired without a decision; nothing was changed.`;
+  return null;
+}
+
 function describeOutcome(o: ToolOutcome, title: string): string {
   const head = `**${title}** — \`${o.operation}\`${argsText(o.arguments)}`;
   if (!o.ok) return `${head} failed with ${errorText(o.result)}.`;
   const r = o.result;
+  // An approved call that applied reads as the call itself would have: the objects it touched.
+  if (isObject(r) && r.status === "executed" && r.execution_status === "applied" && isObject(r.result)) {
+    const done = describeOutcome({ ...o, result: r.result }, title);
+    return `Approved and carried out. ${done}`;
+  }
+  const gated = isObject(r) ? gateOutcome(head, r) : null;
+  if (gated) return gated;
   if (isObject(r) && Array.isArray(r.items)) {
     const items = r.items.filter(isObject);
     if (items.length === 0) return `${head}: nothing matched.`;
