@@ -12,7 +12,12 @@ export default defineConfig({
   test: {
     include: serial
       ? ["{store,core,sensors,graphs,mcp-server,server,agent,bench}/src/**/*.serial.test.ts"]
-      : ["{store,core,sensors,graphs,mcp-server,server,agent,bench}/src/**/*.test.ts", "evals/**/*.test.ts"],
+      : [
+          "{store,core,sensors,graphs,mcp-server,server,agent,bench}/src/**/*.test.ts",
+          "evals/**/*.test.ts",
+          "web/src/**/*.test.ts",
+          "web/e2e/**/*.test.ts",
+        ],
     exclude: [
       "**/node_modules/**",
       ...(integration ? [] : ["**/*.int.test.ts"]),

@@ -13,6 +13,8 @@ const ALLOWED = {
   server: ["store", "core", "sensors", "graphs", "mcp-server", "agent"],
   bench: ["store", "core", "sensors", "graphs", "mcp-server", "server", "agent"],
   agent: ["core"],
+  // The web UI talks to the API over HTTP only.
+  web: [],
 };
 
 const files = (dir) =>

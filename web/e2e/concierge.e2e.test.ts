@@ -1,0 +1,161 @@
+// The operator's path through the real UI in Chromium: sign in, ask the offline concierge which
+// instances are silent and read the table, ask it to reboot the live one, get an approval card,
+// approve it as a second person (keyboard only) and watch the reboot task complete in the live feed.
+// Every step is screenshotted under test-results/e2e/ and checked with axe.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collectPageErrors, launchBrowser, screenshot, seriousViolations } from "./browser.ts";
+import { PASSWORD, type Stack, startStack } from "./stack.ts";
+
+let stack: Stack;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const errors: string[] = [];
+
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
+}, 600_000);
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => {});
+  await browser?.close();
+  await stack?.close();
+});
+
+async function signedIn(email: string, viewport = { width: 1440, height: 900 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  errors.push(...[]); // filled live below
+  const own = collectPageErrors(page);
+  page.on("close", () => errors.push(...own));
+  await page.goto(`${stack.url}/`);
+  await page.waitForURL(/\/signin/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: /^sign in$/i }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/signin"));
+  return Object.assign(page, { pageErrors: own });
+}
+
+async function expectAccessible(page: Page, step: string) {
+  const found = await seriousViolations(page);
+  expect(
+    found.map((v) => `${step}: ${v.id} (${v.impact}) ${v.help} @ ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+  ).toEqual([]);
+}
+
+async function ask(page: Page, text: string) {
+  const box = page.getByLabel("Message the concierge");
+  await box.fill(text);
+  await box.press("Enter");
+}
+
+describe("the concierge in a browser", () => {
+  let alice: Page;
+  let bob: Page;
+
+  it("signs in and shows the concierge", async () => {
+    alice = await signedIn(stack.alice.email);
+    await expect.poll(() => alice.getByLabel("Message the concierge").isVisible()).toBe(true);
+    await screenshot(alice, "01-signed-in");
+    await expectAccessible(alice, "concierge");
+  });
+
+  it("answers which instances are silent with a table of exactly those", async () => {
+    await ask(alice, "which instances are silent?");
+    const card = alice.getByRole("article", { name: /instance_list tool call/i }).last();
+    await card.waitFor({ timeout: 30_000 });
+    const table = alice.locator("table").filter({ hasText: stack.silent[0]!.name }).last();
+    await table.waitFor({ timeout: 30_000 });
+    for (const s of stack.silent) await expect.poll(() => table.getByText(s.name).count()).toBeGreaterThan(0);
+    expect(await table.getByText(stack.live.name).count()).toBe(0);
+    await expect.poll(() => alice.getByText(/offline model/i).count()).toBeGreaterThan(0);
+    await screenshot(alice, "02-silent-instances");
+    await expectAccessible(alice, "silent table");
+  });
+
+  it("asks for approval before it reboots, and changes nothing yet", async () => {
+    await ask(alice, `reboot ${stack.live.name}`);
+    const approve = alice.getByRole("button", { name: "Approve" }).last();
+    await approve.waitFor({ timeout: 30_000 });
+    await expect.poll(() => alice.getByText("instance.reboot").count()).toBeGreaterThan(0);
+    const res = await stack.fleet.api("GET", `/api/v1/node_instances/${stack.live.id}`);
+    expect(res.body.data.status).toBe("running");
+    await screenshot(alice, "03-approval-card");
+    await expectAccessible(alice, "approval card");
+  });
+
+  it("refuses the requester's own approval", async () => {
+    await alice.getByRole("button", { name: "Approve" }).last().click();
+    await expect
+      .poll(() => alice.getByText(/another person must approve/i).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await screenshot(alice, "04-own-approval-refused");
+  });
+
+  it("lets a second person approve from the queue using only the keyboard", async () => {
+    bob = await signedIn(stack.bob.email);
+    await bob.goto(`${stack.url}/approvals`);
+    const row = bob.getByRole("row").filter({ hasText: "instance.reboot" }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await screenshot(bob, "05-approvals-queue");
+    await expectAccessible(bob, "approvals queue");
+    await row.getByRole("link").first().click();
+    await bob.waitForURL(/\/approvals\/[0-9a-f-]{36}/);
+    const approve = bob.getByRole("button", { name: "Approve" });
+    await approve.waitFor();
+    // Tab to the button: it must be reachable and operable without a pointer.
+    let focused = false;
+    for (let i = 0; i < 80 && !focused; i++) {
+      await bob.keyboard.press("Tab");
+      focused = await approve.evaluate(
+        (el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+      );
+    }
+    expect(focused).toBe(true);
+    await bob.keyboard.press("Enter");
+    await expect
+      .poll(() => bob.getByText(/approved|executed|applied/i).count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await screenshot(bob, "06-approved");
+    await expectAccessible(bob, "approval detail");
+  });
+
+  it("shows the reboot task completing in the live feed", async () => {
+    await alice.goto(`${stack.url}/fleet`);
+    const feed = alice.getByRole("region", { name: "Live event feed" });
+    await feed.waitFor();
+    await expect
+      // biome-ignore lint/performance/useDomNodeTextContent: what is shown, not collapsed chains' hidden rows
+      .poll(async () => /reboot\s*task\.complete/i.test(await feed.innerText()), { timeout: 120_000 })
+      .toBe(true);
+    await screenshot(alice, "07-live-feed-task-complete");
+    await expectAccessible(alice, "fleet dashboard");
+    const res = await stack.fleet.api("GET", `/api/v1/tasks?subject_id=${stack.live.id}`);
+    const reboots = res.body.data.filter((t: { command: string }) => t.command === "reboot");
+    expect(reboots.map((t: { status: string }) => t.status)).toEqual(["succeeded"]);
+  });
+
+  it("carries on in the same thread with the executed result", async () => {
+    await alice.goBack();
+    await alice.waitForLoadState();
+    await expect.poll(() => alice.getByText(/executed|applied/i).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await screenshot(alice, "08-thread-resumed");
+  });
+
+  it("works on a phone-sized screen", async () => {
+    const phone = await signedIn(stack.alice.email, { width: 390, height: 844 });
+    await expect.poll(() => phone.getByLabel("Message the concierge").isVisible()).toBe(true);
+    await screenshot(phone, "09-mobile-chat");
+    await phone.goto(`${stack.url}/approvals?status=approved`);
+    await screenshot(phone, "10-mobile-approvals");
+    await expectAccessible(phone, "mobile approvals");
+  });
+
+  it("logged no console errors", () => {
+    for (const c of contexts)
+      for (const p of c.pages()) errors.push(...((p as Page & { pageErrors?: string[] }).pageErrors ?? []));
+    expect([...new Set(errors)]).toEqual([]);
+  });
+});
