@@ -163,7 +163,7 @@ describe("OfflineChatModel", () => {
     const answer = (await model.invoke([human, ai, pending, answered, resumed, executed])) as AIMessage;
     expect(answer.tool_calls ?? []).toEqual([]);
     expect(answer.content).toContain("`instance.reboot`");
-    expect(answer.content).toContain("| execution_status | applied |");
+    expect(answer.content).toContain("Approved and carried out.");
     expect(answer.content).not.toContain("pending_approval");
   });
 });

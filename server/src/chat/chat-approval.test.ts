@@ -102,7 +102,8 @@ describe("a gated call from the chat", () => {
     });
     const text = resumed.parts.find((p) => p.type === "text") as { text: string };
     expect(text.text).toContain("`instance.reboot`");
-    expect(text.text).toContain("executed");
+    expect(text.text).toContain("Approved and carried out.");
+    expect(text.text).toContain("is rebooting");
     // Only once, and nothing ran twice.
     await new Promise((r) => setTimeout(r, 300));
     expect(await messagesOf(id)).toHaveLength(5);

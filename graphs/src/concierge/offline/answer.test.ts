@@ -116,8 +116,11 @@ describe("answers about gated calls", () => {
             status: "executed",
             execution_status: "applied",
             result: {
-              instance: { id: "i-1", name: "web-1-a", status: "rebooting" },
-              task: { id: "t-1", status: "pending" },
+              operation: "instance.reboot",
+              output: {
+                instance: { id: "i-1", name: "web-1-a", status: "rebooting" },
+                task: { id: "t-1", status: "pending" },
+              },
             },
           },
         },

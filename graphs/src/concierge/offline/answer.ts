@@ -133,7 +133,9 @@ function describeOutcome(o: ToolOutcome, title: string): string {
   const r = o.result;
   // An approved call that applied reads as the call itself would have: the objects it touched.
   if (isObject(r) && r.status === "executed" && r.execution_status === "applied" && isObject(r.result)) {
-    const done = describeOutcome({ ...o, result: r.result }, title);
+    // The execution result is {operation, output}: the output is what the call itself returned.
+    const output = isObject(r.result.output) ? r.result.output : r.result;
+    const done = describeOutcome({ ...o, result: output }, title);
     return `Approved and carried out. ${done}`;
   }
   const gated = isObject(r) ? gateOutcome(head, r) : null;
