@@ -1,10 +1,10 @@
 // Which chat model the concierge talks to: any OpenAI-compatible chat-completions endpoint when one
 // is configured (OpenAI itself, or Ollama, vLLM and llama.cpp servers through OPENAI_BASE_URL),
-// else the built-in offline model. The env is parsed here, at the boundary. The OpenAI client is
-// loaded only when configured, so processes on the offline model never pay for it.
+// else the built-in offline model. The env is parsed here, at the boundary.
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { z } from "zod";
 import { OfflineChatModel, type OfflineChatModelOptions } from "./offline-chat-model.ts";
+import { OpenAICompatibleChatModel } from "./openai-compatible-model.ts";
 
 const blankIsUnset = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -16,6 +16,7 @@ export const ModelEnv = z.object({
 
 /** OpenAI's own API when only a key is set. */
 export const DEFAULT_OPENAI_MODEL = "gpt-4o-mini";
+const OPENAI_API_BASE = "https://api.openai.com/v1";
 
 export interface ChosenModel {
   model: BaseChatModel;
@@ -38,13 +39,11 @@ export async function chooseChatModel(
   if (!apiKey && !baseUrl) return { model: new OfflineChatModel(offline), kind: "offline", name: "offline" };
   // A self-hosted server has no default model to fall back on; OpenAI's API does.
   if (!name && baseUrl) throw new Error("NODEPILOT_MODEL: required with OPENAI_BASE_URL (the server's model name)");
-  const { ChatOpenAICompletions } = await import("@langchain/openai");
-  const model = new ChatOpenAICompletions({
+  const model = new OpenAICompatibleChatModel({
+    baseURL: baseUrl ?? OPENAI_API_BASE,
     model: name ?? DEFAULT_OPENAI_MODEL,
-    // Local servers (Ollama, llama.cpp) ignore the key, but the client refuses to start without one.
-    apiKey: apiKey ?? "not-needed",
-    temperature: 0,
-    ...(baseUrl ? { configuration: { baseURL: baseUrl } } : {}),
+    // Local servers (Ollama, llama.cpp) need no key, so none is sent unless one is set.
+    ...(apiKey ? { apiKey } : {}),
   });
   return { model, kind: "openai-compatible", name: name ?? DEFAULT_OPENAI_MODEL, ...(baseUrl ? { baseUrl } : {}) };
 }
