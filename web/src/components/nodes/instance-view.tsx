@@ -1,6 +1,6 @@
 "use client";
 // The instance page's live half (spec/ui.md §7): status and heartbeat freshness, the facts the
-// agent reported, hold and cordon, lifecycle actions, tasks and events. Any event naming this
+// agent reported, hold and cordon, lifecycle actions, tasks, events and the boot replay. Any event naming this
 // instance or one of its tasks refreshes what the page shows, so transitional states settle live.
 import Link from "next/link";
 import { useCallback, useRef, useState } from "react";
@@ -14,6 +14,9 @@ import { TimeAt } from "../fleet/relative-time";
 import { StatusBadge } from "../fleet/severity-badge";
 import type { FleetEvent, ListResponse, One } from "../fleet/types";
 import { useNow } from "../fleet/use-now";
+import type { BootEventsRead } from "./boot-events-read";
+import type { ReplayQuery } from "./boot-query";
+import { BootReplay } from "./boot-replay";
 import { InstanceEvents } from "./instance-events";
 import { InstanceTasks } from "./instance-tasks";
 import { LifecycleActions } from "./lifecycle-actions";
@@ -29,6 +32,8 @@ export interface InstanceViewProps {
   events: FleetEvent[] | null;
   eventsFailure: Failure | null;
   silentAfterMs: number;
+  bootEvents: BootEventsRead;
+  replayQuery: ReplayQuery;
 }
 
 export function InstanceView(props: InstanceViewProps) {
@@ -172,6 +177,12 @@ export function InstanceView(props: InstanceViewProps) {
       </section>
       <InstanceTasks tasks={tasks} failure={tasksFailure} now={now} onRetry={reload} onChanged={reload} />
       <InstanceEvents events={events} failure={eventsFailure} now={now} onRetry={reload} />
+      <BootReplay
+        instanceId={id}
+        current={{ bootId: instance.boot_id, lastHeartbeatAt: instance.last_heartbeat_at }}
+        initial={props.bootEvents}
+        query={props.replayQuery}
+      />
     </>
   );
 }

@@ -6,6 +6,8 @@ import { FailureState } from "@/components/fleet/fetch-states";
 import styles from "@/components/fleet/page.module.css";
 import type { FleetEvent, FleetSummary, ListResponse, One } from "@/components/fleet/types";
 import { NowProvider } from "@/components/fleet/use-now";
+import { readBootEvents } from "@/components/nodes/boot-events-read";
+import { replayQueryOf } from "@/components/nodes/boot-query";
 import { InstanceView } from "@/components/nodes/instance-view";
 import { instanceEventsPath, instanceTasksPath } from "@/components/nodes/paths";
 import type { InstanceOut, NodeOut, TaskOut } from "@/components/nodes/types";
@@ -13,13 +15,21 @@ import { serverGet } from "@/lib/server-api";
 
 export const metadata: Metadata = { title: "Instance" };
 
-export default async function InstancePage({ params }: { params: Promise<{ id: string }> }) {
+export default async function InstancePage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
-  const [instance, tasks, events, summary] = await Promise.all([
+  const replayQuery = replayQueryOf(await searchParams);
+  const [instance, tasks, events, summary, bootEvents] = await Promise.all([
     serverGet<One<InstanceOut>>(`/api/v1/node_instances/${encodeURIComponent(id)}`),
     serverGet<ListResponse<TaskOut>>(instanceTasksPath(id)),
     serverGet<ListResponse<FleetEvent>>(instanceEventsPath(id)),
     serverGet<One<FleetSummary>>("/api/v1/fleet/summary"),
+    readBootEvents(serverGet, id),
   ]);
   if (!instance.ok) {
     return (
@@ -55,6 +65,8 @@ export default async function InstancePage({ params }: { params: Promise<{ id: s
           events={events.ok ? events.value.data : null}
           eventsFailure={events.ok ? null : { status: events.status, problem: events.problem }}
           silentAfterMs={(summary.ok ? summary.value.data.silent_rule.threshold_seconds : 180) * 1000}
+          bootEvents={bootEvents}
+          replayQuery={replayQuery}
         />
       </div>
     </NowProvider>
