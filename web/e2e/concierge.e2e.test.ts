@@ -144,12 +144,33 @@ describe("the concierge in a browser", () => {
     await screenshot(alice, "08-thread-resumed");
   });
 
+  it("can be used with the keyboard alone", async () => {
+    const page = await signedIn(stack.alice.email);
+    const box = page.getByLabel("Message the concierge");
+    await box.waitFor();
+    let focused = false;
+    for (let i = 0; i < 80 && !focused; i++) {
+      await page.keyboard.press("Tab");
+      focused = await box.evaluate(
+        (el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+      );
+    }
+    expect(focused).toBe(true);
+    await page.keyboard.type("list nodes");
+    await page.keyboard.press("Enter");
+    await page.getByRole("article", { name: /node_list tool call/i }).waitFor({ timeout: 30_000 });
+    for (const name of ["rack-a", "rack-b", "web-1"]) {
+      await expect.poll(() => page.getByRole("cell", { name, exact: true }).count()).toBeGreaterThan(0);
+    }
+    await screenshot(page, "09-keyboard-only-chat");
+  });
+
   it("works on a phone-sized screen", async () => {
     const phone = await signedIn(stack.alice.email, { width: 390, height: 844 });
     await expect.poll(() => phone.getByLabel("Message the concierge").isVisible()).toBe(true);
-    await screenshot(phone, "09-mobile-chat");
+    await screenshot(phone, "10-mobile-chat");
     await phone.goto(`${stack.url}/approvals?status=approved`);
-    await screenshot(phone, "10-mobile-approvals");
+    await screenshot(phone, "11-mobile-approvals");
     await expectAccessible(phone, "mobile approvals");
   });
 

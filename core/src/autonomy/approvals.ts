@@ -209,6 +209,20 @@ export function editedParams(
     }
     return [];
   });
+  // An AI call's action is {operation, input}: an edit may change how it runs, never what it runs on.
+  if (typeof planned.operation === "string" && jsonType(planned.input) === "object") {
+    const before = planned.input as Record<string, unknown>;
+    const after = edits.input;
+    if ("operation" in edits && edits.operation !== planned.operation) {
+      errors.push({ path: "params.operation", message: "the operation of a call cannot be edited" });
+    }
+    if (jsonType(after) === "object" && (after as Record<string, unknown>).id !== before.id) {
+      errors.push({
+        path: "params.input.id",
+        message: "the target of a call cannot be edited; reject it and ask again",
+      });
+    }
+  }
   if (errors.length) throw invalidInput("the edited params do not fit this action", errors, "invalid_edit");
   return { ...planned, ...edits };
 }

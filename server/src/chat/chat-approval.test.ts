@@ -67,6 +67,26 @@ describe("a gated call from the chat", () => {
       body: { payload_hash: pending.action_digest },
     });
     expect(self.status).toBe(403);
+    // An approver may edit how the call runs, never what it runs on: the request stays as it was.
+    const retarget = await fleet.api(
+      "POST",
+      `/api/v1/autonomy/approval_requests/${pending.approval_request_id}/approve`,
+      {
+        token: fleet.tokens.writer,
+        body: {
+          payload_hash: pending.action_digest,
+          params: { input: { id: seeded.instances["edge-1-a"], hard: false, reason: "requested by operator" } },
+        },
+      },
+    );
+    expect(retarget.status).toBe(400);
+    expect(retarget.body).toMatchObject({ code: "invalid_input", reason: "invalid_edit" });
+    expect(retarget.body.errors).toContainEqual({
+      path: "params.input.id",
+      message: expect.stringContaining("target"),
+    });
+    const unchanged = await fleet.api("GET", `/api/v1/autonomy/approval_requests/${pending.approval_request_id}`);
+    expect(unchanged.body.data).toMatchObject({ status: "pending", payload_hash: pending.action_digest });
     const approvedAt = Date.now();
     const approved = await fleet.api(
       "POST",

@@ -1,5 +1,5 @@
-// The read-only body of an approval card: the exact action, its target, why it needs approval,
-// similar past learnings and who has decided what (spec/ui.md §3.4 items 1, 3, 4, 5).
+// The read-only body of an approval card: the exact action, its target and blast radius, why it
+// needs approval, similar past learnings and who has decided what (spec/ui.md §3.4 items 1–5).
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { CopyButton } from "@/components/shell/copy-button";
@@ -25,10 +25,13 @@ export function ApprovalDetails({
   request: r,
   nameOf,
   onExpire,
+  blastRadius,
 }: {
   request: ApprovalRequest;
   nameOf: (id: string | null) => string;
   onExpire: () => void;
+  /** What the action touches, read by the card (blast-radius-view.tsx). */
+  blastRadius?: ReactNode;
 }) {
   const { operation, args } = actionOf(r);
   const target = r.action_payload.target;
@@ -69,6 +72,7 @@ export function ApprovalDetails({
         <code title={r.payload_hash}>{r.payload_hash.slice(0, 12)}</code>{" "}
         <CopyButton value={r.payload_hash} label="Copy full digest" />
       </Row>
+      {blastRadius && <Row label="Blast radius">{blastRadius}</Row>}
       <Row label="Why approval">
         {r.reasoning && <span className={styles.block}>{r.reasoning}</span>}
         {r.matched_policy_id ? (

@@ -29,6 +29,13 @@ const QUOTE = /^ {0,3}>\s?/;
 const ITEM = /^( *)([-*+]|\d{1,9}[.)])\s+(.*)$/;
 const DELIMITER_CELL = /^\s*:?-{1,}:?\s*$/;
 
+/** The plain text of inline nodes (a table cell's words, without the markup). */
+export function inlineText(nodes: readonly Inline[]): string {
+  return nodes
+    .map((n) => (n.type === "text" || n.type === "code" ? n.text : n.type === "br" ? " " : inlineText(n.children)))
+    .join("");
+}
+
 /** Links may go to the web, mail, or somewhere in this app; nothing else (no javascript:, data:). */
 export function safeHref(href: string): string | null {
   const h = href.trim();

@@ -1,9 +1,12 @@
 // Renders chat Markdown (parsed by markdown-parse.ts) as React elements: text is always text, links
-// only go where safeHref allows, code blocks get a Copy button, pipe tables become real tables.
+// only go where safeHref allows, code blocks get a Copy button, pipe tables become real tables (with
+// a chart of counts when they have a status-like column).
 import { Fragment, memo, type ReactNode, useMemo } from "react";
 import { CopyButton } from "@/components/shell/copy-button";
 import styles from "./chat.module.css";
-import { type Block, type Inline, parseMarkdown } from "./markdown-parse";
+import { type Block, type Inline, inlineText, parseMarkdown } from "./markdown-parse";
+import { ResultChart } from "./result-chart";
+import { tableRecords } from "./status-chart";
 
 function inlines(nodes: Inline[]): ReactNode {
   return nodes.map((n, i) => {
@@ -33,7 +36,7 @@ function inlines(nodes: Inline[]): ReactNode {
   });
 }
 
-function BlockView({ block }: { block: Block }) {
+function BlockView({ block, charts }: { block: Block; charts: boolean }) {
   switch (block.type) {
     case "paragraph":
       return <p>{inlines(block.children)}</p>;
@@ -54,7 +57,7 @@ function BlockView({ block }: { block: Block }) {
       const items = block.items.map((item, i) => (
         <li key={i}>
           {item.map((b, j) => (
-            <BlockView key={j} block={b} />
+            <BlockView key={j} block={b} charts={charts} />
           ))}
         </li>
       ));
@@ -64,52 +67,76 @@ function BlockView({ block }: { block: Block }) {
       return (
         <blockquote>
           {block.children.map((b, i) => (
-            <BlockView key={i} block={b} />
+            <BlockView key={i} block={b} charts={charts} />
           ))}
         </blockquote>
       );
     case "table":
-      return (
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
-        <div className={styles.tableWrap} tabIndex={0}>
-          <table>
-            <caption className={styles.caption}>
-              Table, {block.rows.length} {block.rows.length === 1 ? "row" : "rows"}
-            </caption>
-            <thead>
-              <tr>
-                {block.header.map((h, i) => (
-                  <th key={i} scope="col" style={block.align[i] ? { textAlign: block.align[i] } : undefined}>
-                    {inlines(h)}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {block.rows.map((row, r) => (
-                <tr key={r}>
-                  {row.map((cell, c) => (
-                    <td key={c} style={block.align[c] ? { textAlign: block.align[c] } : undefined}>
-                      {inlines(cell)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      );
+      return <TableView block={block} chart={charts} />;
     case "rule":
       return <hr />;
   }
 }
 
-export const Markdown = memo(function Markdown({ text }: { text: string }) {
+function TableView({ block, chart }: { block: Extract<Block, { type: "table" }>; chart: boolean }) {
+  const records = useMemo(
+    () =>
+      chart
+        ? tableRecords(
+            block.header.map(inlineText),
+            block.rows.map((r) => r.map(inlineText)),
+          )
+        : [],
+    [block, chart],
+  );
+  return (
+    <>
+      {chart && <ResultChart rows={records} what="Table" />}
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}
+      <div className={styles.tableWrap} tabIndex={0}>
+        <table>
+          <caption className={styles.caption}>
+            Table, {block.rows.length} {block.rows.length === 1 ? "row" : "rows"}
+          </caption>
+          <thead>
+            <tr>
+              {block.header.map((h, i) => (
+                <th key={i} scope="col" style={block.align[i] ? { textAlign: block.align[i] } : undefined}>
+                  {inlines(h)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {block.rows.map((row, r) => (
+              <tr key={r}>
+                {row.map((cell, c) => (
+                  <td key={c} style={block.align[c] ? { textAlign: block.align[c] } : undefined}>
+                    {inlines(cell)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+export const Markdown = memo(function Markdown({
+  text,
+  charts = true,
+}: {
+  text: string;
+  /** Chart tables with a status-like column; off when the message's tool card already charts them. */
+  charts?: boolean;
+}) {
   const blocks = useMemo(() => parseMarkdown(text), [text]);
   return (
     <div className={styles.markdown}>
       {blocks.map((b, i) => (
-        <BlockView key={i} block={b} />
+        <BlockView key={i} block={b} charts={charts} />
       ))}
     </div>
   );

@@ -1,11 +1,13 @@
 "use client";
 // One message of the thread: the user's text as written, the concierge's text as Markdown, and
 // each tool call as a card, in the order the parts arrived.
-import { memo } from "react";
+import { memo, useMemo } from "react";
 import type { ChatMessage } from "@/lib/chat-types";
 import styles from "./chat.module.css";
 import { Markdown } from "./markdown";
+import { statusChart } from "./status-chart";
 import { type ToolCallView, ToolCard } from "./tool-card";
+import { describeToolPart } from "./tool-output";
 
 type Part = ChatMessage["parts"][number];
 
@@ -32,6 +34,16 @@ export const MessageView = memo(function MessageView({
 }) {
   const mine = message.role === "user";
   const model = message.metadata?.model;
+  // A list result charted on its tool card is not charted again in the reply's table of it.
+  const toolCharted = useMemo(
+    () =>
+      message.parts.some((p) => {
+        const call = toolCallOf(p);
+        const rows = call ? describeToolPart(call).rows : null;
+        return rows !== null && statusChart(rows) !== null;
+      }),
+    [message.parts],
+  );
   return (
     <li className={mine ? styles.userMessage : styles.assistantMessage} aria-busy={streaming || undefined}>
       <p className={styles.author}>
@@ -46,7 +58,7 @@ export const MessageView = memo(function MessageView({
               {part.text}
             </p>
           ) : (
-            <Markdown key={key} text={part.text} />
+            <Markdown key={key} text={part.text} charts={!toolCharted} />
           );
         }
         if (part.type === "reasoning" && part.text.trim() !== "") {

@@ -11,9 +11,10 @@ import { handOff } from "./first-message";
 import { Suggestions } from "./suggestions";
 import { titleFrom } from "./thread-helpers";
 
-export function NewConversation({ snapshot }: { snapshot: ReactNode }) {
+/** `initial` prefills the composer, e.g. from `/?q=…` ("Ask the concierge" links); it is not sent until the user sends it. */
+export function NewConversation({ snapshot, initial = "" }: { snapshot: ReactNode; initial?: string }) {
   const router = useRouter();
-  const [draft, setDraft] = useState("");
+  const [draft, setDraft] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const start = async (text: string) => {

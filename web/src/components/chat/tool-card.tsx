@@ -1,7 +1,7 @@
 "use client";
 // One tool call as a card: title, tool name, status in words, arguments and raw result (collapsed,
-// arguments open on failure), list results as a sortable table, and the approval card inline when
-// the call waits for a person.
+// arguments open on failure), list results as a sortable table with a chart of counts by status,
+// and the approval card inline when the call waits for a person.
 import Link from "next/link";
 import { memo } from "react";
 import { ApprovalCard } from "@/components/approval-card/approval-card";
@@ -10,6 +10,7 @@ import { ScrollPre } from "@/components/shell/scroll-pre";
 import { humanizeToolName, prettyJson } from "@/lib/format";
 import styles from "./chat.module.css";
 import { DataTable } from "./data-table";
+import { ResultChart } from "./result-chart";
 import { describeToolPart, type ToolStatus } from "./tool-output";
 
 export interface ToolCallView {
@@ -70,6 +71,7 @@ export const ToolCard = memo(function ToolCard({
         <ScrollPre className={styles.json}>{args}</ScrollPre>
         <CopyButton value={args} label="Copy arguments" />
       </details>
+      {view.rows && <ResultChart rows={view.rows} what={`${title} results`} more={view.more} />}
       {/* The answer below already lists what matters; the full table stays one click away. */}
       {view.rows && (
         <details className={styles.toolDetails}>

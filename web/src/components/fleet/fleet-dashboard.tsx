@@ -1,9 +1,11 @@
 "use client";
 // The dashboard's live half: it takes what the server rendered (summary, heartbeat samples, window
 // counts, the feed backlog) and keeps it current from the event stream — counters follow arrivals,
-// health refreshes after instance and approval events and every 30 s.
+// health refreshes after instance and approval events and every 30 s. The canary tile and the drift
+// queue panel follow the stream on their own.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "@/lib/api-client";
+import { CanaryTile } from "./canary-tile";
 import { getAll } from "./client-lists";
 import {
   COUNTER_WINDOW_MS,
@@ -16,13 +18,18 @@ import {
 } from "./counters";
 import styles from "./dashboard.module.css";
 import { FEED_BUFFER, HEARTBEAT_INSTANCES_PATH } from "./dashboard-config";
+import { DRIFT_PANEL_PAGES, type DriftReads } from "./drift-items";
+import { DriftPanel } from "./drift-queue";
+import watch from "./drift-queue.module.css";
 import { useFleetEvents } from "./event-stream";
+import type { WindowRead } from "./event-window";
 import { toFailure } from "./fetch-states";
 import { FleetCounters } from "./fleet-counters";
 import { FleetHealth, type HealthData, type HeartbeatSample } from "./fleet-health";
 import { LiveFeed, type LiveFeedProps } from "./live-feed";
 import type { FleetEvent, FleetSummary, ListResponse, One } from "./types";
 import { useNow } from "./use-now";
+import type { Names } from "./watch-reads";
 
 const HEALTH_POLL_MS = 30_000;
 const HEALTH_SETTLE_MS = 1_500;
@@ -31,6 +38,10 @@ export interface FleetDashboardProps {
   health: HealthData;
   windows: Record<CounterKey, WindowCount | null>;
   feed: Omit<LiveFeedProps, "onBufferSize">;
+  drift: DriftReads;
+  /** Names of the drift panel's subjects, looked up by the server. */
+  driftNames: Names;
+  canaries: WindowRead;
 }
 
 async function loadHealth(): Promise<HealthData> {
@@ -117,6 +128,10 @@ export function FleetDashboard(props: FleetDashboardProps) {
         now={now}
         onRetry={retryCounters}
       />
+      <div className={watch.watchRow}>
+        <CanaryTile initial={props.canaries} />
+        <DriftPanel initial={props.drift} names={props.driftNames} maxPages={DRIFT_PANEL_PAGES} />
+      </div>
       <FleetHealth data={health} now={now} onRetry={refreshHealth} />
       <LiveFeed {...props.feed} onBufferSize={setBufferSize} />
     </div>
