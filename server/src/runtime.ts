@@ -179,6 +179,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
     };
     const catalog = buildCatalog(allOperations);
     services.operationCategories = new Set(catalog.operations.flatMap((op) => op.actionCategory ?? []));
+    services.operationInput = (name) => catalog.get(name)?.input;
     const auth = new TokenAuthenticator(database.db);
     const autonomy = await buildAutonomy({ services, catalog, learnings, logger });
     const localCatalog = await local.getMetadata({

@@ -11,8 +11,9 @@ import {
   users,
 } from "@nodepilot/store";
 import { and, asc, desc, eq, gt, inArray, isNull, lte, sql } from "drizzle-orm";
+import type { z } from "zod";
 import { systemPrincipal } from "../auth/principal.ts";
-import { AppError, conflict, forbidden, invalidInput, notFound } from "../errors.ts";
+import { AppError, conflict, forbidden, fromZodError, invalidInput, notFound } from "../errors.ts";
 import { type EventOrigin, emitEvent, emitEvents, type Severity } from "../events/emit.ts";
 import { actionDigest } from "./action-digest.ts";
 import { SEEDED_CHAIN } from "./seed.ts";
@@ -190,6 +191,8 @@ export interface DecideInput {
    * the approval is bound to the new digest.
    */
   edit_params?: Record<string, unknown> | undefined;
+  /** The catalog's input schemas (Services.operationInput): an edited AI call must still parse. */
+  operationInput?: ((operation: string) => z.ZodType | undefined) | undefined;
 }
 
 const jsonType = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "array" : typeof v);
@@ -225,6 +228,22 @@ export function editedParams(
   }
   if (errors.length) throw invalidInput("the edited params do not fit this action", errors, "invalid_edit");
   return { ...planned, ...edits };
+}
+
+/** An edited AI call ({operation, input}) must still be input its operation accepts. */
+function checkEditedCall(params: Record<string, unknown>, operationInput: DecideInput["operationInput"]): void {
+  if (!operationInput || typeof params.operation !== "string" || jsonType(params.input) !== "object") return;
+  const schema = operationInput(params.operation);
+  if (!schema) return;
+  const parsed = schema.safeParse(params.input);
+  if (parsed.success) return;
+  const errors = fromZodError(parsed.error, "params.input").errors ?? [];
+  const first = errors[0];
+  throw invalidInput(
+    `the edited input is not valid for ${params.operation}${first ? `: ${first.path}: ${first.message}` : ""}`,
+    errors,
+    "invalid_edit",
+  );
 }
 
 export interface DecideResult {
@@ -324,6 +343,7 @@ export async function decideApproval(tx: DbOrTx, origin: EventOrigin, input: Dec
       ...request.action_payload,
       params: editedParams(request.action_payload.params, input.edit_params),
     };
+    checkEditedCall(action.params, input.operationInput);
     payloadHash = actionDigest(action);
     if (payloadHash !== request.payload_hash) {
       const voided = await tx

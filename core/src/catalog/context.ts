@@ -48,6 +48,11 @@ export interface Services {
   sensors?: SensorCatalog;
   /** The action categories of the catalog this process serves: policy rows for AI clients' calls may name them. */
   operationCategories?: ReadonlySet<string>;
+  /**
+   * The input schema of a catalog operation by name, so an approver's edit of an AI call is checked
+   * when it is made, not first when the approved call runs; absent in a process without the catalog.
+   */
+  operationInput?: (operation: string) => z.ZodType | undefined;
   /** The commit this build was made from (NODEPILOT_BUILD_SHA), stamped on compliance snapshots. */
   buildSha?: string;
 }

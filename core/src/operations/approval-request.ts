@@ -191,6 +191,7 @@ const decide =
       payload_hash: input.payload_hash,
       ...(comment === undefined ? {} : { comment }),
       ...(input.params === undefined ? {} : { edit_params: input.params }),
+      operationInput: ctx.services.operationInput,
     });
     if (request.status !== "pending") {
       const notify = ctx.services.onApprovalDecided;

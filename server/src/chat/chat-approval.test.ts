@@ -85,6 +85,18 @@ describe("a gated call from the chat", () => {
       path: "params.input.id",
       message: expect.stringContaining("target"),
     });
+    // An edit the operation would refuse is refused now, by the reviewer's click, not after approval.
+    const invalid = await fleet.api(
+      "POST",
+      `/api/v1/autonomy/approval_requests/${pending.approval_request_id}/approve`,
+      {
+        token: fleet.tokens.writer,
+        body: { payload_hash: pending.action_digest, params: { input: { id: target, hard: false, reason: "" } } },
+      },
+    );
+    expect(invalid.status).toBe(400);
+    expect(invalid.body).toMatchObject({ code: "invalid_input", reason: "invalid_edit" });
+    expect(invalid.body.errors).toContainEqual({ path: "params.input.reason", message: expect.any(String) });
     const unchanged = await fleet.api("GET", `/api/v1/autonomy/approval_requests/${pending.approval_request_id}`);
     expect(unchanged.body.data).toMatchObject({ status: "pending", payload_hash: pending.action_digest });
     const approvedAt = Date.now();
