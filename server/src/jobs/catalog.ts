@@ -30,7 +30,7 @@ export const eventRetentionJob = defineJob({
   name: "fleet_event_retention",
   description:
     "Delete low and medium fleet events older than low_medium_days and high and critical ones older than " +
-    "high_critical_days, in batches; also drop job_runs older than 30 days.",
+    "high_critical_days, in batches; also drop web-session tokens 30 days after they ended and job_runs older than 30 days.",
   payload: z
     .object({
       account_id: z.uuid().optional(),

@@ -1,8 +1,8 @@
 // fleet_event_retention through a real queue with the real catalog: which events go (low/medium past
 // 90 days, high/critical past 365), batching, the account scope, and the payload's retention floors.
 import { randomUUID } from "node:crypto";
-import { emitEvent, type Severity, systemPrincipal } from "@nodepilot/core";
-import { fleet_events } from "@nodepilot/store";
+import { emitEvent, issueToken, type Severity, systemPrincipal } from "@nodepilot/core";
+import { api_tokens, fleet_events } from "@nodepilot/store";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestFleet, type TestFleet } from "../testing/harness.ts";
@@ -77,6 +77,29 @@ describe("fleet_event_retention", () => {
       await eventAged(fleet, severity, age);
     }
     await eventAged(other, "low", 500);
+    // Web sessions ended more than 30 days ago go; recent ones, live ones and plain tokens stay.
+    const session = async (f: TestFleet, name: string, expiresDays: number, revokedDays?: number) => {
+      const { row } = await issueToken(f.runtime.database.db, {
+        accountId: f.runtime.accountId,
+        userId: null,
+        name,
+        scopes: ["fleet:read"],
+        environmentIds: [],
+        expiresAt: new Date(Date.now() + expiresDays * DAY),
+      });
+      if (revokedDays !== undefined) {
+        await f.runtime.database.db
+          .update(api_tokens)
+          .set({ revoked_at: new Date(Date.now() - revokedDays * DAY) })
+          .where(eq(api_tokens.id, row.id));
+      }
+    };
+    await session(fleet, "web-session expired-31d", -31);
+    await session(fleet, "web-session revoked-40d", 1, 40);
+    await session(fleet, "web-session expired-29d", -29);
+    await session(fleet, "web-session live", 1);
+    await session(fleet, "ci token expired-60d", -60);
+    await session(other, "web-session other-expired-31d", -31);
 
     const { services } = fleet.runtime;
     const queue = createPgJobQueue({
@@ -113,6 +136,18 @@ describe("fleet_event_retention", () => {
     expect(await remaining(fleet)).toEqual(["critical:364", "high:91", "low:89", "medium:10"]);
     // Another account's events are out of this run's scope.
     expect(await remaining(other)).toEqual(["low:500"]);
+    const tokenNames = async (f: TestFleet) =>
+      (
+        await f.runtime.database.db
+          .select({ name: api_tokens.name })
+          .from(api_tokens)
+          .where(eq(api_tokens.account_id, f.runtime.accountId))
+      )
+        .map((r) => r.name)
+        .filter((n) => n.includes("web-session") || n.startsWith("ci token"))
+        .sort();
+    expect(await tokenNames(fleet)).toEqual(["ci token expired-60d", "web-session expired-29d", "web-session live"]);
+    expect(await tokenNames(other)).toEqual(["web-session other-expired-31d"]);
   });
 
   it("refuses retention below the floors of 7 and 30 days, naming the field", async () => {

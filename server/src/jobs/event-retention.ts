@@ -2,9 +2,12 @@
 // kept 90 days, high and critical 365 (configurable, floors 7 and 30 in the payload schema). It
 // deletes account by account in batches, each its own statement, so the (account_id, created_at)
 // index finds the rows and no statement holds locks for long; it stops between batches on timeout.
+// It also drops web-session tokens 30 days after they expired or were revoked (docs/web-sessions.md):
+// such a row can never authenticate again, and its sign-in and sign-out stay in the event log.
 import { accounts, type Db } from "@nodepilot/store";
 import { sql } from "drizzle-orm";
 import type { z } from "zod";
+import { SESSION_NAME_PREFIX } from "../web-session/session-store.ts";
 import type { eventRetentionJob } from "./catalog.ts";
 import type { JobHandler } from "./define-job.ts";
 import type { JobServices } from "./job-services.ts";
@@ -13,6 +16,8 @@ type RetentionPayload = z.output<typeof eventRetentionJob.payload>;
 
 /** job_runs is a log of the job system itself; a month of it is kept, like fleet_ticks. */
 const JOB_RUNS_KEPT_DAYS = 30;
+/** Ended web sessions are kept this long after they ended, for the token list's "recent sessions". */
+const ENDED_SESSIONS_KEPT_DAYS = 30;
 const DAY_MS = 86400_000;
 
 async function deleteInBatches(db: Db, signal: AbortSignal, statement: () => ReturnType<typeof sql>, batch: number) {
@@ -24,6 +29,21 @@ async function deleteInBatches(db: Db, signal: AbortSignal, statement: () => Ret
     total += n;
     if (n < batch) return total;
   }
+}
+
+function deleteEndedSessions(db: Db, signal: AbortSignal, accountId: string, p: RetentionPayload, now: Date) {
+  const cutoff = new Date(now.getTime() - ENDED_SESSIONS_KEPT_DAYS * DAY_MS);
+  return deleteInBatches(
+    db,
+    signal,
+    () => sql`
+      DELETE FROM api_tokens WHERE id IN (
+        SELECT id FROM api_tokens
+        WHERE account_id = ${accountId}::uuid AND name LIKE ${`${SESSION_NAME_PREFIX}%`}
+          AND (expires_at < ${cutoff}::timestamptz OR revoked_at < ${cutoff}::timestamptz)
+        LIMIT ${p.batch_size})`,
+    p.batch_size,
+  );
 }
 
 async function expireAccount(db: Db, signal: AbortSignal, accountId: string, p: RetentionPayload, now: Date) {
@@ -47,6 +67,7 @@ async function expireAccount(db: Db, signal: AbortSignal, accountId: string, p: 
   return {
     low_medium: await band(["low", "medium"], p.low_medium_days),
     high_critical: await band(["high", "critical"], p.high_critical_days),
+    sessions: await deleteEndedSessions(db, signal, accountId, p, now),
   };
 }
 
@@ -57,11 +78,18 @@ export function eventRetentionHandler(services: JobServices): JobHandler<Retenti
     const ids = payload.account_id
       ? [payload.account_id]
       : (await db.select({ id: accounts.id }).from(accounts).orderBy(accounts.id)).map((a) => a.id);
-    const stats = { accounts: ids.length, deleted_low_medium: 0, deleted_high_critical: 0, deleted_job_runs: 0 };
+    const stats = {
+      accounts: ids.length,
+      deleted_low_medium: 0,
+      deleted_high_critical: 0,
+      deleted_sessions: 0,
+      deleted_job_runs: 0,
+    };
     for (const id of ids) {
       const d = await expireAccount(db, ctx.signal, id, payload, now);
       stats.deleted_low_medium += d.low_medium;
       stats.deleted_high_critical += d.high_critical;
+      stats.deleted_sessions += d.sessions;
     }
     // job_runs are not per account: only the platform-wide run prunes them.
     if (!payload.account_id) {
