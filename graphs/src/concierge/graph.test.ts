@@ -17,7 +17,13 @@ import {
 import { OfflineChatModel } from "./offline-chat-model.ts";
 import { memoryResolver, SMALL_FLEET } from "./testing/memory-resolver.ts";
 
-type Reply = { text?: string; calls?: { name: string; args: Record<string, unknown> }[]; rawArgs?: string };
+type Reply = {
+  text?: string;
+  calls?: { name: string; args: Record<string, unknown> }[];
+  rawArgs?: string;
+  /** The finish_reason the last chunk carries. */
+  finish?: string;
+};
 
 /** A model that answers each call with the next scripted reply, text in two-character chunks. */
 function scripted(replies: Reply[]): ConciergeModel & { seen: BaseMessage[][] } {
@@ -43,6 +49,7 @@ function scripted(replies: Reply[]): ConciergeModel & { seen: BaseMessage[][] } 
                   args: JSON.stringify(c.args),
                   index,
                 })),
+            ...(reply.finish ? { response_metadata: { finish_reason: reply.finish } } : {}),
           });
         }
       }
@@ -116,6 +123,20 @@ describe("buildConciergeGraph", () => {
       call: { id: "bad_1" },
       invalid: expect.any(String),
     });
+    expect(events.find((e) => e.type === "tool_result")).toMatchObject({
+      outcome: { ok: false, error: { code: "invalid_input" } },
+    });
+  });
+
+  it.each([
+    ["arguments cut off mid-string", { rawArgs: '{"id": "gpu-7' }],
+    ["a reply ended for length", { calls: [{ name: "node_get", args: { id: "gpu-7" } }], finish: "length" }],
+  ])("never completes a cut-off call and runs it: %s", async (_, reply: Reply) => {
+    const model = scripted([reply, { text: "Sorry." }]);
+    const tools = recorder(() => ({ ok: true, output: {} }));
+    const { events } = await collect(streamConciergeTurn({ model, runTool: tools.run }, [new HumanMessage("x")]));
+    expect(tools.calls).toEqual([]);
+    expect(events.find((e) => e.type === "tool_call")).toMatchObject({ invalid: expect.any(String) });
     expect(events.find((e) => e.type === "tool_result")).toMatchObject({
       outcome: { ok: false, error: { code: "invalid_input" } },
     });

@@ -23,6 +23,7 @@ import {
   START,
   StateGraph,
 } from "@langchain/langgraph";
+import { streamedToolCalls } from "./strict-tool-calls.ts";
 
 export interface ConciergeToolCall {
   id: string;
@@ -178,12 +179,13 @@ export function buildConciergeGraph(deps: ConciergeGraphDeps) {
       };
     }
     const invalid: Record<string, string> = {};
-    const calls: ConciergeToolCall[] = (reply?.tool_calls ?? []).map((c, i) => ({
+    const strict = reply ? streamedToolCalls(reply) : { calls: [], invalid: [] };
+    const calls: ConciergeToolCall[] = strict.calls.map((c, i) => ({
       id: c.id || `call_${step}_${i}`,
       name: c.name,
       args: c.args ?? {},
     }));
-    for (const [i, c] of (reply?.invalid_tool_calls ?? []).entries()) {
+    for (const [i, c] of strict.invalid.entries()) {
       const id = c.id || `call_${step}_invalid_${i}`;
       invalid[id] = c.error ?? "the arguments are not valid JSON";
       calls.push({ id, name: c.name ?? "unknown", args: {} });

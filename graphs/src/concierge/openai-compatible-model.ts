@@ -18,10 +18,8 @@ import {
   AIMessageChunk,
   type BaseMessage,
   HumanMessage,
-  type InvalidToolCall,
   type MessageContent,
   SystemMessage,
-  type ToolCall,
   type ToolCallChunk,
   ToolMessage,
 } from "@langchain/core/messages";
@@ -29,6 +27,7 @@ import { ChatGenerationChunk, type ChatResult } from "@langchain/core/outputs";
 import type { Runnable } from "@langchain/core/runnables";
 import { convertToOpenAITool } from "@langchain/core/utils/function_calling";
 import { z } from "zod";
+import { parseToolCalls } from "./strict-tool-calls.ts";
 
 export interface OpenAICompatibleChatModelOptions extends BaseChatModelParams {
   /** The API base, e.g. `https://api.openai.com/v1` or `http://127.0.0.1:11434/v1`. */
@@ -172,24 +171,6 @@ async function* sseData(body: AsyncIterable<Uint8Array> | null, onBytes: () => v
   }
   buffer += decoder.decode();
   for (const line of [...buffer.split(/\r\n|\n|\r/), ""]) yield* lineOf(line);
-}
-
-/** Strictly parsed calls: arguments that are not a JSON object make an invalid call, never a guess. */
-function parseToolCalls(chunks: readonly ToolCallChunk[]): { calls: ToolCall[]; invalid: InvalidToolCall[] } {
-  const calls: ToolCall[] = [];
-  const invalid: InvalidToolCall[] = [];
-  for (const c of chunks) {
-    const raw = c.args?.trim() ? c.args : "{}";
-    try {
-      const args: unknown = JSON.parse(raw);
-      if (typeof args !== "object" || args === null || Array.isArray(args)) throw new Error("not a JSON object");
-      calls.push({ id: c.id, name: c.name ?? "", args: args as Record<string, unknown>, type: "tool_call" });
-    } catch (err) {
-      const error = err instanceof Error ? err.message : String(err);
-      invalid.push({ id: c.id, name: c.name, args: c.args, error, type: "invalid_tool_call" });
-    }
-  }
-  return { calls, invalid };
 }
 
 const errorCode = (err: unknown): string | undefined => {
