@@ -24,7 +24,7 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
-  const openapi = buildOpenApi(deps.catalog, NODEPILOT_VERSION);
+  const openapi = buildOpenApi(deps.catalog, NODEPILOT_VERSION, { chat: deps.chat !== undefined });
   const docs = renderDocsPage(openapi);
 
   app.get("/healthz", async (c) => {

@@ -23,14 +23,14 @@ export interface ChatRouteDeps extends ChatHttpDeps, TurnDeps {
   store: ConversationStore;
 }
 
-const CreateBody = z.strictObject({ title: z.string().trim().min(1).max(200).optional() });
-const MessageBody = z.strictObject({
+export const CreateBody = z.strictObject({ title: z.string().trim().min(1).max(200).optional() });
+export const MessageBody = z.strictObject({
   text: z
     .string()
     .max(4000)
     .refine((t) => t.trim().length > 0, "must not be empty"),
 });
-const ActionBody = z.strictObject({
+export const ActionBody = z.strictObject({
   operation: z.string().min(1).max(100),
   input: z.record(z.string(), z.unknown()).default({}),
 });

@@ -38,6 +38,23 @@ describe("catalog surface", () => {
     expect(ids.size).toBe(operators.length);
   });
 
+  it("documents every /api/v1 route the app mounts, catalog operation or not", async () => {
+    const doc = (await fleet.api("GET", "/openapi.json", { token: null })).body;
+    const mounted = fleet.runtime.app.routes
+      .filter((r) => r.path.startsWith("/api/v1/") && r.method !== "ALL")
+      .map((r) => `${r.method} ${openApiPath(r.path)}`);
+    expect(mounted).toContain("POST /api/v1/session");
+    expect(mounted).toContain("POST /api/v1/conversations/{id}/messages");
+    const documented = new Set(
+      Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
+        Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+      ),
+    );
+    expect(mounted.filter((r) => !documented.has(r))).toEqual([]);
+    expect(doc.paths["/api/v1/session"].post.requestBody.content["application/json"].schema.anyOf).toHaveLength(2);
+    expect(doc.components.securitySchemes.session).toMatchObject({ in: "cookie", name: "np_session" });
+  });
+
   it("routes every operator operation (unauthenticated calls get 401, not 404)", async () => {
     for (const op of fleet.runtime.catalog.operations.filter((o) => o.principal === "operator")) {
       const res = await fleet.api(op.http.method, `/api/v1${samplePath(op.http.path)}`, {

@@ -26,13 +26,13 @@ import { requestToken } from "../web-session/request-token.ts";
 import { problemResponse } from "./problem.ts";
 import { API_BASE } from "./routes.ts";
 
-const EVENT_STREAM_PATH = `${API_BASE}/events/stream`;
+export const EVENT_STREAM_PATH = `${API_BASE}/events/stream`;
 const HEARTBEAT_MS = 15_000;
 const REPLAY_PAGE = 200;
 const SEVERITY_RANK = { low: 0, medium: 1, high: 2, critical: 3 } as const;
 
 /** event.list's filters (the stream has no pages, time window or order), plus the spec's min_severity. */
-const StreamFilters = (eventList.input as z.ZodObject)
+export const StreamFilters = (eventList.input as z.ZodObject)
   .pick({
     kind: true,
     severity: true,

@@ -1,5 +1,6 @@
 // OpenAPI 3.1 for /api/v1, generated from the catalog's zod schemas (JSON Schema 2020-12).
 import { type AnyOperation, type Catalog, type JsonSchema, jsonSchemaOf } from "@nodepilot/core";
+import { SESSION_SECURITY_SCHEME, surfacePaths } from "./openapi-surfaces.ts";
 import { API_BASE } from "./routes.ts";
 
 const PROBLEM: JsonSchema = {
@@ -126,7 +127,7 @@ function operationObject(op: AnyOperation) {
   };
 }
 
-export function buildOpenApi(catalog: Catalog, version: string) {
+export function buildOpenApi(catalog: Catalog, version: string, opts: { chat: boolean } = { chat: false }) {
   const paths: Record<string, Record<string, unknown>> = {
     "/healthz": {
       get: {
@@ -143,6 +144,7 @@ export function buildOpenApi(catalog: Catalog, version: string) {
     paths[path] ??= {};
     (paths[path] as Record<string, unknown>)[op.http.method.toLowerCase()] = operationObject(op);
   }
+  Object.assign(paths, surfacePaths(opts));
   return {
     openapi: "3.1.0",
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
@@ -154,7 +156,10 @@ export function buildOpenApi(catalog: Catalog, version: string) {
     },
     servers: [{ url: "/" }],
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "API token `npt_…`" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "API token `npt_…`" },
+        session: SESSION_SECURITY_SCHEME,
+      },
       schemas: { Problem: PROBLEM },
     },
     paths,

@@ -29,11 +29,11 @@ const MAX_BODY_BYTES = 16 * 1024;
 const FAILURE_LIMIT = 10;
 const FAILURE_WINDOW_MS = 5 * 60_000;
 
-const PasswordSignIn = z.strictObject({
+export const PasswordSignIn = z.strictObject({
   email: z.string().trim().min(1).max(254),
   password: z.string().min(1).max(1024),
 });
-const TokenSignIn = z.strictObject({ token: z.string().min(1).max(256) });
+export const TokenSignIn = z.strictObject({ token: z.string().min(1).max(256) });
 
 export interface SessionRouteDeps {
   services: Services;
