@@ -3,8 +3,8 @@
 // task, a policy and a pending approval. Only what no operator API makes comes from the core
 // functions their real callers use: boxes asking to be claimed (pollClaim), heartbeats
 // (recordHeartbeat) and an approval request (the gate's createApprovalRequest).
-import { randomBytes, randomUUID } from "node:crypto";
-import { createApprovalRequest, type EventOrigin, pollClaim, recordHeartbeat, systemPrincipal } from "@nodepilot/core";
+import { createApprovalRequest, type EventOrigin, systemPrincipal } from "@nodepilot/core";
+import { askToBeClaimed, claimBox } from "../server/src/testing/boxes.ts";
 import type { ApiResult, TestFleet } from "../server/src/testing/harness.ts";
 import type { FixtureIds, Ref } from "./concierge-cases.ts";
 
@@ -17,9 +17,6 @@ function data(res: ApiResult, what: string) {
   if (res.status >= 300) throw new Error(`fixture: ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.data;
 }
-
-const newMac = () =>
-  [...randomBytes(6)].map((b, i) => (i === 0 ? b & 0xfe : b).toString(16).padStart(2, "0")).join(":");
 
 export async function buildFleetFixture(fleet: TestFleet): Promise<FleetFixture> {
   const { runtime } = fleet;
@@ -85,50 +82,15 @@ export async function buildFleetFixture(fleet: TestFleet): Promise<FleetFixture>
     ["edge-2", minutesAgo(10)],
     ["gpu-7", minutesAgo(20)],
   ] as const) {
-    const mac = newMac();
-    const reply = await pollClaim(db, runtime.services.secrets, {
-      accountId: runtime.accountId,
-      request: {
-        mac,
-        dmi_uuid: randomUUID(),
-        hostname: `box-${mac.slice(-5)}`,
-        agent_version: "0.1.0",
-        architecture: "amd64",
-      },
-      sourceIp: "192.0.2.10",
-      now: new Date(),
-      requestId: null,
+    const id = await claimBox(runtime, call, {
+      nodeId: ids.get(`node:${nodeName}`)!,
+      instanceName: `${nodeName}-a`,
+      heartbeatAt: heartbeat,
     });
-    if (reply.status !== "pending") throw new Error(`fixture: a new box polled ${reply.status}`);
-    const claimed = await call("POST", "/unclaimed_devices/claim", {
-      claim_code: reply.claim_code,
-      node_id: ids.get(`node:${nodeName}`),
-      instance_name: `${nodeName}-a`,
-    });
-    const instanceId = keep("instance", `${nodeName}-a`, claimed.instance.id);
-    await db.transaction((tx) =>
-      recordHeartbeat(tx, origin("agent", heartbeat), {
-        instanceId,
-        bootId: "boot-1",
-        agentVersion: "0.1.0",
-        now: heartbeat,
-      }),
-    );
+    keep("instance", `${nodeName}-a`, id);
   }
   // A box still waiting to be claimed.
-  await pollClaim(db, runtime.services.secrets, {
-    accountId: runtime.accountId,
-    request: {
-      mac: newMac(),
-      dmi_uuid: randomUUID(),
-      hostname: "rack3-07",
-      agent_version: "0.1.0",
-      architecture: "amd64",
-    },
-    sourceIp: "192.0.2.11",
-    now: new Date(),
-    requestId: null,
-  });
+  await askToBeClaimed(runtime, "rack3-07");
   await call("PATCH", `/nodes/${ids.get("node:db-1")}`, { enabled: false });
 
   const task = await call("POST", "/tasks", {

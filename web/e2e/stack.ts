@@ -2,9 +2,9 @@
 // listener, the web UI served by the same listener code as `nodepilot start`, two people with
 // passwords, a local instance running the real on-node agent, two physical instances that went
 // silent, and a policy that makes the concierge ask before it reboots anything.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
-import { type EventOrigin, pollClaim, recordHeartbeat, systemPrincipal } from "@nodepilot/core";
+import { claimBox } from "../../server/src/testing/boxes.ts";
 import { createTestFleet, type TestFleet } from "../../server/src/testing/harness.ts";
 import { mainListener } from "../../server/src/web-ui/listener.ts";
 import { ensureWebBuild } from "../../server/src/web-ui/web-build.ts";
@@ -35,9 +35,6 @@ async function waitFor<T>(what: string, read: () => Promise<T>, done: (v: T) => 
   return last;
 }
 
-const newMac = () =>
-  [...randomBytes(6)].map((b, i) => (i === 0 ? b & 0xfe : b).toString(16).padStart(2, "0")).join(":");
-
 export async function startStack(): Promise<Stack> {
   await ensureWebBuild();
   const fleet = await createTestFleet();
@@ -60,43 +57,19 @@ export async function startStack(): Promise<Stack> {
   const node = (name: string) => call("POST", "/nodes", { name, node_template_id: template.id });
 
   // Two boxes that heartbeated once, long enough ago to be silent.
-  const db = fleet.runtime.database.db;
   const silent: Stack["silent"] = [];
   for (const [name, minutes] of [
     ["rack-a", 12],
     ["rack-b", 25],
   ] as const) {
     const n = await node(name);
-    const mac = newMac();
-    const reply = await pollClaim(db, fleet.runtime.services.secrets, {
-      accountId: fleet.runtime.accountId,
-      request: { mac, dmi_uuid: randomUUID(), hostname: `box-${name}`, agent_version: "0.1.0", architecture: "amd64" },
-      sourceIp: "192.0.2.10",
-      now: new Date(),
-      requestId: null,
+    const id = await claimBox(fleet.runtime, call, {
+      nodeId: n.id,
+      instanceName: `${name}-1`,
+      hostname: `box-${name}`,
+      heartbeatAt: new Date(Date.now() - minutes * 60_000),
     });
-    if (reply.status !== "pending") throw new Error(`stack: a new box polled ${reply.status}`);
-    const claimed = await call("POST", "/unclaimed_devices/claim", {
-      claim_code: reply.claim_code,
-      node_id: n.id,
-      instance_name: `${name}-1`,
-    });
-    const at = new Date(Date.now() - minutes * 60_000);
-    const origin: EventOrigin = {
-      principal: systemPrincipal(fleet.runtime.accountId, []),
-      source: "agent",
-      correlationId: null,
-      now: at,
-    };
-    await db.transaction((tx) =>
-      recordHeartbeat(tx, origin, {
-        instanceId: claimed.instance.id,
-        bootId: "boot-1",
-        agentVersion: "0.1.0",
-        now: at,
-      }),
-    );
-    silent.push({ id: claimed.instance.id, name: `${name}-1` });
+    silent.push({ id, name: `${name}-1` });
   }
 
   // One local instance with the real agent, which will carry out the reboot.

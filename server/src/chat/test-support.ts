@@ -1,9 +1,8 @@
 // For the chat tests: a small fleet made through the REST API (three physical instances, the last
 // two with heartbeats long enough ago to be silent), and a client that sends a message and reads the
 // UI message stream back as its chunks, one per SSE event, in arrival order.
-import { randomBytes, randomUUID } from "node:crypto";
-import { pollClaim, recordHeartbeat, systemPrincipal } from "@nodepilot/core";
 import type { UIMessageChunk } from "ai";
+import { claimBox } from "../testing/boxes.ts";
 import type { TestFleet } from "../testing/harness.ts";
 
 export interface ChatFleet {
@@ -11,12 +10,8 @@ export interface ChatFleet {
   instances: Record<string, string>;
 }
 
-const newMac = () =>
-  [...randomBytes(6)].map((b, i) => (i === 0 ? b & 0xfe : b).toString(16).padStart(2, "0")).join(":");
-
 export async function seedChatFleet(fleet: TestFleet): Promise<ChatFleet> {
   const { runtime } = fleet;
-  const db = runtime.database.db;
   const data = async (method: string, path: string, body?: unknown) => {
     const res = await fleet.api(method, `/api/v1${path}`, body === undefined ? {} : { body });
     if (res.status >= 300)
@@ -32,36 +27,11 @@ export async function seedChatFleet(fleet: TestFleet): Promise<ChatFleet> {
     ["gpu-7", 20],
   ] as const) {
     const node = await data("POST", "/nodes", { name, node_template_id: template.id });
-    const mac = newMac();
-    const reply = await pollClaim(db, runtime.services.secrets, {
-      accountId: runtime.accountId,
-      request: {
-        mac,
-        dmi_uuid: randomUUID(),
-        hostname: `box-${mac.slice(-5)}`,
-        agent_version: "0.1.0",
-        architecture: "amd64",
-      },
-      sourceIp: "192.0.2.10",
-      now: new Date(),
-      requestId: null,
+    instances[`${name}-a`] = await claimBox(runtime, data, {
+      nodeId: node.id,
+      instanceName: `${name}-a`,
+      heartbeatAt: new Date(Date.now() - minutesAgo * 60_000),
     });
-    if (reply.status !== "pending") throw new Error(`seed: a new box polled ${reply.status}`);
-    const claimed = await data("POST", "/unclaimed_devices/claim", {
-      claim_code: reply.claim_code,
-      node_id: node.id,
-      instance_name: `${name}-a`,
-    });
-    const id = claimed.instance.id as string;
-    instances[`${name}-a`] = id;
-    const at = new Date(Date.now() - minutesAgo * 60_000);
-    await db.transaction((tx) =>
-      recordHeartbeat(
-        tx,
-        { principal: systemPrincipal(runtime.accountId, []), source: "agent", correlationId: null, now: at },
-        { instanceId: id, bootId: "boot-1", agentVersion: "0.1.0", now: at },
-      ),
-    );
   }
   return { instances };
 }

@@ -5,9 +5,10 @@
 // createApprovalRequest) — or, for scored remediations, rows as the appliers write them. The
 // autonomy tick asked for over REST (so the fleet needs `startJobs`) turns those into an open
 // category breaker and leaves a tick in the log.
-import { randomBytes, randomUUID } from "node:crypto";
-import { createApprovalRequest, type EventOrigin, pollClaim, recordHeartbeat, systemPrincipal } from "@nodepilot/core";
+import { randomUUID } from "node:crypto";
+import { createApprovalRequest, type EventOrigin, systemPrincipal } from "@nodepilot/core";
 import { fleet_remediations } from "@nodepilot/store";
+import { askToBeClaimed, claimBox } from "./boxes.ts";
 import type { ApiResult, TestFleet } from "./harness.ts";
 
 /** The id of one seeded object per resource, plus the few non-id values a read needs. */
@@ -37,9 +38,6 @@ function expectStatus(res: ApiResult, status: number, what: string) {
   if (res.status !== status) throw new Error(`seed: ${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body.data;
 }
-
-const newMac = () =>
-  [...randomBytes(6)].map((b, i) => (i === 0 ? b & 0xfe : b).toString(16).padStart(2, "0")).join(":");
 
 async function until(what: string, done: () => Promise<boolean>, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -118,36 +116,14 @@ export async function seedFleet(fleet: TestFleet): Promise<SeededFleet> {
   });
 
   // Two boxes ask to be claimed; one is claimed onto the node (a physical instance) and heartbeats.
-  const box = async () => {
-    const mac = newMac();
-    const reply = await pollClaim(db, runtime.services.secrets, {
-      accountId: runtime.accountId,
-      request: {
-        mac,
-        dmi_uuid: randomUUID(),
-        hostname: `box-${mac.slice(-5)}`,
-        agent_version: "0.1.0",
-        architecture: "amd64",
-      },
-      sourceIp: "192.0.2.10",
-      now: new Date(),
-      requestId: null,
-    });
-    if (reply.status !== "pending") throw new Error(`seed: a new box polled ${reply.status}`);
-    return reply.claim_code;
-  };
-  const claimed = await post("/unclaimed_devices/claim", { claim_code: await box(), node_id: node.id });
-  await box();
-  const device = await first("/unclaimed_devices?status=pending");
-  const instance = claimed.instance as { id: string };
-  await db.transaction((tx) =>
-    recordHeartbeat(tx, origin("agent"), {
-      instanceId: instance.id,
-      bootId: "boot-1",
-      agentVersion: "0.1.0",
-      now: new Date(),
+  const instance = {
+    id: await claimBox(runtime, (_method, path, body) => post(path, body), {
+      nodeId: node.id,
+      heartbeatAt: new Date(),
     }),
-  );
+  };
+  await askToBeClaimed(runtime);
+  const device = await first("/unclaimed_devices?status=pending");
   const task = await post(
     "/tasks",
     { subject_type: "node_instance", subject_id: instance.id, command: "collect_facts" },
