@@ -173,6 +173,7 @@ export async function createRuntime(opts: RuntimeOptions): Promise<Runtime> {
         for (const l of listeners) l(executor);
       },
       sensors: fleetSensorRegistry(),
+      learnings,
       ...(config.NODEPILOT_BUILD_SHA ? { buildSha: config.NODEPILOT_BUILD_SHA } : {}),
       // Provisioning hands new machines this endpoint; undefined until startAgentApi has run.
       agentEndpoint: () => (agentApi ? localAgentEndpoint(agentApi, config.HOST) : undefined),

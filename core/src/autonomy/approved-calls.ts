@@ -10,12 +10,12 @@ import { systemPrincipal } from "../auth/principal.ts";
 import { principalForTokenId } from "../auth/tokens.ts";
 import type { Catalog } from "../catalog/catalog.ts";
 import type { Services } from "../catalog/context.ts";
-import { invoke } from "../catalog/invoke.ts";
+import { invoke, parseInput } from "../catalog/invoke.ts";
 import { toAppError } from "../errors.ts";
 import { emitEvent } from "../events/emit.ts";
 import { actionDigest } from "./action-digest.ts";
 import type { ApprovalRequestRow } from "./approvals.ts";
-import { CALL_REQUEST_SOURCE } from "./call-gate.ts";
+import { CALL_REQUEST_SOURCE, callCategories } from "./call-gate.ts";
 
 const CallParams = z.object({ operation: z.string(), input: z.record(z.string(), z.unknown()) }).strict();
 const CallPlan = z.object({ token_id: z.uuid() }).loose();
@@ -39,7 +39,7 @@ async function run(services: Services, catalog: Catalog, r: ApprovalRequestRow):
   const plan = CallPlan.safeParse(r.plan);
   const op = params.success ? catalog.get(params.data.operation) : undefined;
   // An approver's edit may change the call's input, never which operation (or category) it is.
-  if (!params.success || !plan.success || !op || op.actionCategory !== r.action_category) {
+  if (!params.success || !plan.success || !op || (!op.callScope && op.actionCategory !== r.action_category)) {
     return { status: "refused", result: { error: "the approved action is not a call this build can run" } };
   }
   try {
@@ -49,6 +49,17 @@ async function run(services: Services, catalog: Catalog, r: ApprovalRequestRow):
       plan.data.token_id,
       services.clock(),
     );
+    // A bulk call's category came from its items: the (edited) input must still act under it.
+    if (op.callScope) {
+      const input = parseInput(op, params.data.input);
+      const scope = await op.callScope(services.database.db, principal, input, services.clock());
+      if (!callCategories(op, scope.categories).includes(r.action_category)) {
+        return {
+          status: "refused",
+          result: { operation: op.name, error: `the approved input no longer acts under ${r.action_category}` },
+        };
+      }
+    }
     const output = await invoke(services, op, principal, params.data.input, {
       source: "approval",
       correlationId: `approval:${r.id}`,

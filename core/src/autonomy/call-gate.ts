@@ -3,13 +3,15 @@
 // The policy rows that govern it are `actor_type: user` rows for the operation's action category (or
 // `*`); with none, the effect class decides (writes proceed, destructive calls and g-marked
 // operations wait for a person). A pending call writes only its approval request, whose action is
-// the exact call — operation and parsed input — so the approval is bound to it by digest.
+// the exact call — operation and parsed input — so the approval is bound to it by digest. A bulk
+// operation (one with `callScope`) is decided by the strictest of the categories its items act
+// under: one decision, one approval, whose plan carries the combined blast radius.
 import type { ActionPayload, DbOrTx } from "@nodepilot/store";
 import type { Principal } from "../auth/principal.ts";
 import type { AnyOperation } from "../catalog/operation.ts";
 import { actionDigest } from "./action-digest.ts";
 import { type ApprovalRequestRow, createApprovalRequest } from "./approvals.ts";
-import { type EffectiveLevel, resolvePolicy } from "./policy.ts";
+import { type EffectiveLevel, resolvePolicy, strictness } from "./policy.ts";
 import { loadPolicyRows } from "./policy-rows.ts";
 
 /** Where a call's approval request says it came from; the executor of approved calls picks these. */
@@ -32,9 +34,10 @@ export function resolveCallLevel(
   rows: Parameters<typeof resolvePolicy>[0],
   principal: Pick<Principal, "userId">,
   now: Date,
+  category: string = op.actionCategory ?? op.name,
 ): CallLevel {
   const r = resolvePolicy(rows, {
-    category: op.actionCategory ?? op.name,
+    category,
     actor: { type: "user", user_id: principal.userId },
     now,
   });
@@ -60,11 +63,16 @@ function targetOf(op: AnyOperation, input: Record<string, unknown>): ActionPaylo
 }
 
 /** The exact action of a call; `idempotency_key` is transport, not action, so it is left out. */
-export function callAction(op: AnyOperation, principal: Principal, input: Record<string, unknown>): ActionPayload {
+export function callAction(
+  op: AnyOperation,
+  principal: Principal,
+  input: Record<string, unknown>,
+  category: string = op.actionCategory ?? op.name,
+): ActionPayload {
   const { idempotency_key: _transport, ...defining } = input;
   return {
     account_id: principal.accountId,
-    action_category: op.actionCategory ?? op.name,
+    action_category: category,
     target: targetOf(op, defining),
     params: { operation: op.name, input: defining },
   };
@@ -104,6 +112,31 @@ function requesterText(via: CallSurface, principal: Principal): string {
   return `An AI client acting for ${who}`;
 }
 
+/** The categories a call may act under: its scope's (a bulk call's items), then the operation's own. */
+export function callCategories(op: AnyOperation, scoped: readonly string[]): string[] {
+  return [...new Set([...scoped, op.actionCategory ?? op.name])];
+}
+
+/**
+ * The strictest level over the call's categories, and the category that set it (the first of
+ * equally strict ones, so a bulk call's items' strictest category names it). Nothing lifts a block.
+ */
+async function strictestLevel(
+  tx: DbOrTx,
+  op: AnyOperation,
+  principal: Principal,
+  scoped: readonly string[],
+  now: Date,
+): Promise<{ category: string; level: CallLevel }> {
+  let best: { category: string; level: CallLevel } | undefined;
+  for (const category of callCategories(op, scoped)) {
+    const rows = await loadPolicyRows(tx, principal.accountId, category);
+    const level = resolveCallLevel(op, rows, principal, now, category);
+    if (!best || strictness(level.level) > strictness(best.level.level)) best = { category, level };
+  }
+  return best!;
+}
+
 /**
  * Decide one call inside the caller's transaction. Pending creates (or finds, for the same exact
  * call) the approval request; the same call asked again while it waits gets the same request.
@@ -111,11 +144,11 @@ function requesterText(via: CallSurface, principal: Principal): string {
 export async function gateCall(tx: DbOrTx, g: CallGateInput): Promise<CallGateOutcome> {
   const { op, principal } = g;
   const via = g.via ?? "mcp";
-  const rows = await loadPolicyRows(tx, principal.accountId, op.actionCategory ?? op.name);
-  const level = resolveCallLevel(op, rows, principal, g.now);
+  const scope = op.callScope ? await op.callScope(tx, principal, g.input, g.now) : null;
+  const { category, level } = await strictestLevel(tx, op, principal, scope?.categories ?? [], g.now);
   if (level.level === "block") return { outcome: "blocked", level };
   if (level.level !== "require_approval") return { outcome: "proceed", level };
-  const action = callAction(op, principal, g.input);
+  const action = callAction(op, principal, g.input, category);
   const digest = actionDigest(action);
   const why =
     level.reason === "always_gated"
@@ -137,7 +170,12 @@ export async function gateCall(tx: DbOrTx, g: CallGateInput): Promise<CallGateOu
       severity: op.effect === "destructive" ? "high" : "medium",
       description: `${requesterText(via, principal)} asks to run ${op.name} (${op.title}).`,
       source: CALL_REQUEST_SOURCE,
-      plan: { operation: op.name, token_id: principal.tokenId, requested_via: via },
+      plan: {
+        operation: op.name,
+        token_id: principal.tokenId,
+        requested_via: via,
+        ...(scope ? { action_categories: [...scope.categories], blast_radius: scope.blastRadius } : {}),
+      },
       reasoning: why,
       matched_policy_id: level.matched_policy_id,
       approval_chain_id: level.approval_chain_id,

@@ -3,6 +3,7 @@ import type { Database, DbOrTx } from "@nodepilot/store";
 import type { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import type { EventSource } from "../events/emit.ts";
+import type { Embedder } from "../learnings/embedder.ts";
 import type { SecretBox } from "../lib/secret-box.ts";
 import type { ProviderRegistry } from "../providers/registry.ts";
 
@@ -46,6 +47,11 @@ export interface Services {
   requestTick?: (accountId: string, tx: DbOrTx) => Promise<{ jobId: string }>;
   /** The fleet sensors (sensor_config.* operations); absent in a process built without them. */
   sensors?: SensorCatalog;
+  /**
+   * How similar() searches learnings (attribution.analyze): a LearningsIndex, spelled out because
+   * learnings/vector-index.ts imports from this file. Absent, only exact matches are found.
+   */
+  learnings?: { mode: "hnsw" | "exact"; embedder: Embedder };
   /** The action categories of the catalog this process serves: policy rows for AI clients' calls may name them. */
   operationCategories?: ReadonlySet<string>;
   /**

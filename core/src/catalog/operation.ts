@@ -1,5 +1,7 @@
 // The shape of one catalog entry (DESIGN.md §3.1, spec/mcp.md §1). Surfaces are generated from these.
+import type { DbOrTx } from "@nodepilot/store";
 import type { z } from "zod";
+import type { Principal } from "../auth/principal.ts";
 import type { Scope } from "../auth/scopes.ts";
 import type { OpContext } from "./context.ts";
 
@@ -17,6 +19,14 @@ export interface HttpBinding {
   path: string;
   /** Success status; 202 for task-backed operations. */
   status: 200 | 201 | 202;
+}
+
+/** What one call of a bulk operation reaches, read by the gate before it decides (see `callScope`). */
+export interface CallScope {
+  /** The action categories the call acts under, strictest by default level first. */
+  categories: readonly string[];
+  /** What the call touches, put on its approval request as `plan.blast_radius`. */
+  blastRadius: Record<string, unknown>;
 }
 
 export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodType = z.ZodType, P = void> {
@@ -49,6 +59,13 @@ export interface Operation<I extends z.ZodObject = z.ZodObject, O extends z.ZodT
    * reads cannot happen inside execute.
    */
   prepare?(ctx: OpContext, input: z.infer<I>): Promise<P>;
+  /**
+   * For an operation whose action category depends on its input (a bulk call over items of several
+   * kinds): which categories this call acts under and what it reaches, read in the gate's
+   * transaction. The gate resolves each category (and `actionCategory`) and the strictest decides,
+   * so the whole call is one decision and, when gated, one approval. Throws the input's errors.
+   */
+  callScope?(db: DbOrTx, principal: Principal, input: z.infer<I>, now: Date): Promise<CallScope>;
   execute(ctx: OpContext, input: z.infer<I>, prepared: P): Promise<z.infer<O>>;
 }
 

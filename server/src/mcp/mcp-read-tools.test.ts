@@ -25,6 +25,7 @@ const ID_OWNER: Record<string, keyof SeededFleet> = { template_module: "template
 /** Values for every other property a read takes, by property name; optional ones are passed too. */
 const byProperty = (s: SeededFleet): Record<string, unknown> => ({
   node_id: s.node,
+  instance_id: s.instance,
   correlation_id: s.correlation_id,
   module_ids: [s.module],
   action_category: "instance.recover",

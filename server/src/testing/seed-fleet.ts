@@ -1,12 +1,13 @@
 // A fleet holding one of everything an operator can read, for suites that walk the read surface.
 // Everything is made through the REST API; only states no operator API makes come from the core
 // functions their real callers use — a box asking to be claimed (the agent listener's pollClaim),
-// an instance that has heartbeated (recordHeartbeat), a pending approval request (the gate's
+// an instance that has heartbeated (recordHeartbeat; its second beat reports a module its node is
+// not assigned, module drift for the drift queue), a pending approval request (the gate's
 // createApprovalRequest) — or, for scored remediations, rows as the appliers write them. The
 // autonomy tick asked for over REST (so the fleet needs `startJobs`) turns those into an open
 // category breaker and leaves a tick in the log.
 import { randomUUID } from "node:crypto";
-import { createApprovalRequest, type EventOrigin, systemPrincipal } from "@nodepilot/core";
+import { createApprovalRequest, type EventOrigin, recordHeartbeat, systemPrincipal } from "@nodepilot/core";
 import { fleet_remediations } from "@nodepilot/store";
 import { askToBeClaimed, claimBox } from "./boxes.ts";
 import type { ApiResult, TestFleet } from "./harness.ts";
@@ -29,6 +30,8 @@ export interface SeededFleet {
   intervention_policy: string;
   approval_request: string;
   compliance_snapshot: string;
+  /** Recorded by attribution feedback on the instance and the module. */
+  learning: string;
   event: string;
   /** Carried by every event the node's creation wrote. */
   correlation_id: string;
@@ -122,6 +125,16 @@ export async function seedFleet(fleet: TestFleet): Promise<SeededFleet> {
       heartbeatAt: new Date(),
     }),
   };
+  // Its agent then reports a module the node is not assigned: the tick below opens module drift.
+  await db.transaction((tx) =>
+    recordHeartbeat(tx, origin("agent"), {
+      instanceId: instance.id,
+      bootId: "boot-1",
+      agentVersion: "0.1.0",
+      runningModuleDigests: { [randomUUID()]: `sha256:${"e".repeat(64)}` },
+      now: new Date(),
+    }),
+  );
   await askToBeClaimed(runtime);
   const device = await first("/unclaimed_devices?status=pending");
   const task = await post(
@@ -150,6 +163,12 @@ export async function seedFleet(fleet: TestFleet): Promise<SeededFleet> {
     }),
   );
   const snapshot = await post("/compliance/snapshots", {});
+  const feedback = await post("/fleet/attribution-feedback", {
+    instance_id: instance.id,
+    candidate_module_id: mod.id,
+    candidate_kind: "assignment_change",
+    confirmed: true,
+  });
 
   await post("/fleet/ticks", {}, 202);
   await until("a finished tick that opened the module.sync breaker", async () => {
@@ -177,6 +196,7 @@ export async function seedFleet(fleet: TestFleet): Promise<SeededFleet> {
     intervention_policy: policy.id,
     approval_request: request.id,
     compliance_snapshot: snapshot.id,
+    learning: feedback.learning_id,
     event: event.id,
     correlation_id: correlationId,
   };

@@ -9,6 +9,7 @@ export * from "./compliance.ts";
 export * from "./conversations.ts";
 export * from "./delivery.ts";
 export * from "./delivery-revisions.ts";
+export * from "./drift-items.ts";
 export * from "./events.ts";
 export * from "./fleet.ts";
 export * from "./gitops.ts";
