@@ -24,7 +24,7 @@ import {
   ownRefusal,
 } from "./approval-model";
 import { ApprovalOutcome } from "./approval-outcome";
-import { blastTargetOf } from "./blast-radius";
+import { blastTargetOf, plannedRadiusOf } from "./blast-radius";
 import { BlastRadius } from "./blast-radius-view";
 import { DecisionForm } from "./decision-form";
 import { useBlastRadius } from "./use-blast-radius";
@@ -132,7 +132,8 @@ export function ApprovalCard({ id, onDecided, headingLevel = 3 }: ApprovalCardPr
   const { lookup, retry: retryLookup } = useOperationInfo(operation);
   const info = lookup.state === "ok" ? lookup.info : null;
   const target = request?.action_payload.target ?? null;
-  const blastTarget = useMemo(() => (target ? blastTargetOf(target) : null), [target]);
+  const planned = useMemo(() => plannedRadiusOf(request?.plan), [request?.plan]);
+  const blastTarget = useMemo(() => (target && !planned ? blastTargetOf(target) : null), [target, planned]);
   const { blast, retry: retryBlast } = useBlastRadius(blastTarget);
   const fields = useMemo(
     () => (subject && target ? editFields(subject, target, subject.kind === "call" ? info : null) : []),
@@ -241,9 +242,10 @@ export function ApprovalCard({ id, onDecided, headingLevel = 3 }: ApprovalCardPr
         nameOf={nameOf}
         onExpire={() => void load()}
         blastRadius={
-          blastTarget && (
+          (blastTarget || planned) && (
             <BlastRadius
               target={blastTarget}
+              planned={planned}
               blast={blast}
               onRetryBlast={retryBlast}
               operation={operation}

@@ -5,7 +5,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import styles from "./approval-card.module.css";
-import { type BlastTarget, countText, moreText } from "./blast-radius";
+import { type BlastTarget, type Counted, countText, moreText, type PlannedInstance } from "./blast-radius";
 import { reversibilityOf } from "./operation-info";
 import type { BlastState } from "./use-blast-radius";
 import type { OperationLookup } from "./use-operation-info";
@@ -32,6 +32,27 @@ function Unknown({ why, onRetry }: { why: string; onRetry?: () => void }) {
         </button>
       )}
     </>
+  );
+}
+
+function Planned({ planned }: { planned: Counted<PlannedInstance> }) {
+  const more = moreText(planned);
+  return (
+    <div className={styles.block}>
+      {countText(planned, "instance")}, as the gate read them when it asked
+      {planned.shown.length > 0 && (
+        <ul className={styles.affected}>
+          {planned.shown.map((i) => (
+            <li key={i.id}>
+              <Link prefetch={false} href={instanceHref(i.id)} className={i.name ? undefined : "mono"}>
+                {i.name ?? i.id}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+      {more && <span className={styles.block}>{more}.</span>}
+    </div>
   );
 }
 
@@ -121,13 +142,17 @@ function Reversible({
 
 export function BlastRadius({
   target,
+  planned,
   blast,
   onRetryBlast,
   operation,
   lookup,
   onRetryLookup,
 }: {
-  target: BlastTarget;
+  /** What the action's target touches, read now; null when the plan already says (planned). */
+  target: BlastTarget | null;
+  /** The gate's reading of a bulk call's reach (plan.blast_radius); preferred over target reads. */
+  planned: Counted<PlannedInstance> | null;
   blast: BlastState;
   onRetryBlast: () => void;
   operation: string | null;
@@ -137,7 +162,11 @@ export function BlastRadius({
   return (
     <dl className={styles.blast}>
       <Item label="Affects">
-        <Affects target={target} blast={blast} onRetry={onRetryBlast} />
+        {planned ? (
+          <Planned planned={planned} />
+        ) : (
+          target && <Affects target={target} blast={blast} onRetry={onRetryBlast} />
+        )}
       </Item>
       <Item label="Reversible">
         <Reversible operation={operation} lookup={lookup} onRetry={onRetryLookup} />

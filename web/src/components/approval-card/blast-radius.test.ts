@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blastTargetOf, countPages, countText, instanceRefOf, moreText } from "./blast-radius";
+import { blastTargetOf, countPages, countText, instanceRefOf, moreText, plannedRadiusOf } from "./blast-radius";
 
 describe("blast radius", () => {
   it("reads instances and nodes, and nothing it cannot for other targets", () => {
@@ -45,5 +45,29 @@ describe("blast radius", () => {
       environment_id: null,
     });
     expect(instanceRefOf({ id: "i" })).toBeNull();
+  });
+
+  it("takes a bulk call's reach from the plan, as the gate read it", () => {
+    const plan = {
+      blast_radius: {
+        instance_count: 12,
+        instances: [
+          ...Array.from({ length: 11 }, (_, i) => ({ id: `i${i}`, name: `web-${i}`, node_id: "n" })),
+          { id: "gone", name: null, node_id: null },
+        ],
+      },
+    };
+    const planned = plannedRadiusOf(plan)!;
+    expect(planned).toMatchObject({ read: 12, exact: true });
+    expect(planned.shown).toHaveLength(10);
+    expect(planned.shown[0]).toEqual({ id: "i0", name: "web-0", node_id: "n" });
+    expect(countText(planned, "instance")).toBe("12 instances");
+    expect(moreText(planned)).toBe("2 more");
+    expect(plannedRadiusOf({ blast_radius: { instances: [{ id: "x" }] } })!.shown).toEqual([
+      { id: "x", name: null, node_id: null },
+    ]);
+    expect(plannedRadiusOf(null)).toBeNull();
+    expect(plannedRadiusOf({ requested_via: "chat" })).toBeNull();
+    expect(plannedRadiusOf({ blast_radius: { instance_count: 3 } })).toBeNull();
   });
 });

@@ -66,3 +66,31 @@ export function instanceRefOf(v: unknown): InstanceRef | null {
     environment_id: typeof v.environment_id === "string" ? v.environment_id : null,
   };
 }
+
+export interface PlannedInstance {
+  id: string;
+  name: string | null;
+  node_id: string | null;
+}
+
+/**
+ * What a bulk call touches as the gate read it when it asked (`plan.blast_radius`, e.g. a batch drift
+ * remediation: the union of the items' instances), or null when the plan carries none.
+ */
+export function plannedRadiusOf(plan: Record<string, unknown> | null | undefined): Counted<PlannedInstance> | null {
+  const radius = plan?.blast_radius;
+  if (!isObject(radius) || !Array.isArray(radius.instances)) return null;
+  const all = radius.instances.flatMap((v): PlannedInstance[] =>
+    isObject(v) && typeof v.id === "string"
+      ? [
+          {
+            id: v.id,
+            name: typeof v.name === "string" ? v.name : null,
+            node_id: typeof v.node_id === "string" ? v.node_id : null,
+          },
+        ]
+      : [],
+  );
+  const count = typeof radius.instance_count === "number" ? Math.max(radius.instance_count, all.length) : all.length;
+  return { shown: all.slice(0, SHOWN_AFFECTED), read: count, exact: true };
+}
