@@ -1,8 +1,11 @@
 // The operator's path through the real UI in Chromium: sign in, ask the offline concierge which
 // instances are silent and read the table, ask it to reboot the live one, get an approval card,
 // approve it as a second person (keyboard only) and watch the reboot task complete in the live feed.
-// Every step is screenshotted under test-results/e2e/ and checked with axe.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+// Then the concierge drawer (Ctrl+K, Escape, "Ask about this" on an instance) and the site-wide
+// honeypot banner. Every step is screenshotted under test-results/e2e/ and checked with axe.
+import { randomUUID } from "node:crypto";
+import { emitEvent, systemPrincipal } from "@nodepilot/core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectPageErrors, launchBrowser, screenshot, seriousViolations } from "./browser.ts";
 import { PASSWORD, type Stack, startStack } from "./stack.ts";
@@ -44,6 +47,20 @@ async function expectAccessible(page: Page, step: string) {
     found.map((v) => `${step}: ${v.id} (${v.impact}) ${v.help} @ ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
   ).toEqual([]);
 }
+
+/** Is `locator` the focused element? (This file is compiled without the DOM library.) */
+const isFocused = (locator: Locator) =>
+  locator.evaluate(
+    (el) => el === (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+  );
+
+/** Is focus inside `locator`'s element? */
+const holdsFocus = (locator: Locator) =>
+  locator.evaluate((el) =>
+    (el as unknown as { contains(x: unknown): boolean }).contains(
+      (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement,
+    ),
+  );
 
 async function ask(page: Page, text: string) {
   const box = page.getByLabel("Message the concierge");
@@ -172,6 +189,100 @@ describe("the concierge in a browser", () => {
     await phone.goto(`${stack.url}/approvals?status=approved`);
     await screenshot(phone, "11-mobile-approvals");
     await expectAccessible(phone, "mobile approvals");
+  });
+
+  it("opens the concierge drawer with Ctrl+K, keeps focus in it, and Escape returns focus", async () => {
+    await alice.goto(`${stack.url}/fleet`);
+    const fleetLink = alice.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Fleet" });
+    await fleetLink.focus();
+    await alice.keyboard.press("Control+k");
+    const drawer = alice.getByRole("dialog", { name: "Concierge" });
+    await drawer.waitFor();
+    await expect.poll(() => isFocused(drawer.getByLabel("Message the concierge"))).toBe(true);
+    for (let i = 0; i < 12; i++) {
+      await alice.keyboard.press("Tab");
+      expect(await holdsFocus(drawer)).toBe(true);
+    }
+    await screenshot(alice, "12-drawer-open");
+    await expectAccessible(alice, "concierge drawer");
+    await alice.keyboard.press("Escape");
+    await drawer.waitFor({ state: "hidden" });
+    expect(await isFocused(fleetLink)).toBe(true);
+  });
+
+  it("asks about an instance from its page, with the instance attached as a chip", async () => {
+    await alice.goto(`${stack.url}/instances/${stack.live.id}`);
+    await alice.getByRole("button", { name: /^Ask about this/ }).click();
+    const drawer = alice.getByRole("dialog", { name: "Concierge" });
+    await drawer.waitFor();
+    const chips = drawer.getByRole("list", { name: "Attached context" });
+    await expect.poll(async () => (await chips.textContent()) ?? "").toContain(`instance ${stack.live.name}`);
+    const box = drawer.getByLabel("Message the concierge");
+    await expect.poll(() => isFocused(box)).toBe(true);
+    await box.fill("is it running?");
+    await box.press("Enter");
+    // The offline model reads the attached instance and looks it up.
+    const card = drawer.getByRole("article", { name: /instance_get tool call/i });
+    await card.waitFor({ timeout: 30_000 });
+    await expect.poll(async () => (await card.textContent()) ?? "").toContain(stack.live.id);
+    await expect
+      .poll(() => drawer.getByText(`(About instance ${stack.live.name}, id:${stack.live.id})`).count())
+      .toBeGreaterThan(0);
+    await screenshot(alice, "13-ask-about-instance");
+    await expectAccessible(alice, "ask about an instance");
+    // A real conversation: it opens in full at /chat/<id> with the same thread.
+    await drawer.getByRole("link", { name: "Open in full" }).click();
+    await alice.waitForURL(/\/chat\/[0-9a-f-]{36}$/);
+    await alice.getByRole("article", { name: /instance_get tool call/i }).waitFor({ timeout: 15_000 });
+    expect(await alice.getByRole("dialog", { name: "Concierge" }).count()).toBe(0);
+  });
+
+  it("raises the honeypot banner on every page until acknowledged", async () => {
+    await alice.goto(`${stack.url}/nodes`);
+    // Emitted once the tab's stream is up, so it arrives live.
+    await alice
+      .getByRole("status")
+      .filter({ hasText: /^Live$/ })
+      .waitFor({ timeout: 15_000 });
+    const banner = alice.getByRole("region", { name: "Honeypot alert" });
+    const db = stack.fleet.runtime.database.db;
+    const origin = {
+      principal: systemPrincipal(stack.fleet.runtime.accountId, []),
+      source: "system" as const,
+      correlationId: null,
+      now: new Date(),
+    };
+    // What the honeypot_access sensor emits for a touched canary hosted on the live instance.
+    await db.transaction((tx) =>
+      emitEvent(tx, origin, {
+        kind: "fleet.honeypot_access",
+        severity: "critical",
+        payload: {
+          event_id: randomUUID(),
+          source: "ssh",
+          emitted_at: new Date().toISOString(),
+          instance_id: stack.live.id,
+        },
+        node_instance_id: stack.live.id,
+      }),
+    );
+    // Arrived live: announced.
+    const alert = banner.getByRole("alert");
+    await alert.waitFor({ timeout: 15_000 });
+    await expect
+      .poll(async () => (await alert.textContent()) ?? "")
+      .toMatch(new RegExp(`Honeypot canary accessed: .* on ${stack.live.name}`));
+    await screenshot(alice, "14-honeypot-banner");
+    await expectAccessible(alice, "honeypot banner");
+    // Read at load on another page, and acknowledged there: gone on every page after.
+    await alice.goto(`${stack.url}/approvals`);
+    await banner.waitFor({ timeout: 15_000 });
+    await banner.getByRole("button", { name: "Acknowledge" }).click();
+    await banner.waitFor({ state: "hidden" });
+    await alice.goto(`${stack.url}/fleet`);
+    await alice.getByRole("region", { name: "Live event feed" }).waitFor();
+    await alice.waitForLoadState("networkidle");
+    expect(await banner.count()).toBe(0);
   });
 
   it("logged no console errors", () => {

@@ -1,10 +1,13 @@
 // The root layout: every page renders inside the signed-in shell (header, live event stream, live
-// region), or — signed out — is redirected to /signin. The session is read once per request here.
+// region, the honeypot banner, the concierge drawer), or — signed out — is redirected to /signin.
+// The session is read once per request here.
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { AnnouncerProvider } from "@/components/shell/announcer";
 import { AppHeader } from "@/components/shell/app-header";
+import { ConciergeDrawerProvider } from "@/components/shell/concierge-drawer";
 import { FetchError } from "@/components/shell/fetch-error";
+import { HoneypotBanner } from "@/components/shell/honeypot-banner";
 import { LiveEventsProvider } from "@/components/shell/live-events";
 import { SessionProvider } from "@/components/shell/session-context";
 import styles from "@/components/shell/shell.module.css";
@@ -38,10 +41,13 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <SessionProvider session={session}>
         <LiveEventsProvider>
           <AnnouncerProvider>
-            <AppHeader session={session} pending={pending} />
-            <main id="main" className={styles.main} tabIndex={-1}>
-              {children}
-            </main>
+            <ConciergeDrawerProvider>
+              <AppHeader session={session} pending={pending} />
+              <HoneypotBanner />
+              <main id="main" className={styles.main} tabIndex={-1}>
+                {children}
+              </main>
+            </ConciergeDrawerProvider>
           </AnnouncerProvider>
         </LiveEventsProvider>
       </SessionProvider>

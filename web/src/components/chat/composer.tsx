@@ -1,7 +1,8 @@
 "use client";
 // The message box: Enter sends, Shift+Enter adds a newline. While a reply is pending Send is
 // disabled, "thinking…" shows, and Stop cancels the reply (keeping what was written so far).
-import { type FormEvent, type KeyboardEvent, useId } from "react";
+// `attachments` (context chips) show above the box.
+import { type FormEvent, type KeyboardEvent, type ReactNode, useId } from "react";
 import styles from "./chat.module.css";
 
 export function Composer({
@@ -11,6 +12,8 @@ export function Composer({
   onStop,
   pending,
   disabled = false,
+  attachments,
+  maxLength = 4000,
 }: {
   value: string;
   onChange: (v: string) => void;
@@ -18,6 +21,9 @@ export function Composer({
   onStop?: () => void;
   pending: boolean;
   disabled?: boolean;
+  attachments?: ReactNode;
+  /** The API takes up to 4000 characters; less when something is appended to what is typed. */
+  maxLength?: number;
 }) {
   const id = useId();
   const blocked = pending || disabled;
@@ -36,11 +42,12 @@ export function Composer({
       <label htmlFor={`${id}-message`} className="visually-hidden">
         Message the concierge
       </label>
+      {attachments}
       <textarea
         id={`${id}-message`}
         className={styles.input}
         rows={2}
-        maxLength={4000}
+        maxLength={maxLength}
         value={value}
         placeholder="Ask about the fleet, or tell the concierge what to do…"
         onChange={(e) => onChange(e.target.value)}

@@ -1,10 +1,11 @@
 "use client";
 // A conversation: its messages (from the server, then streamed by useChat over the conversation's
 // messages endpoint), the composer, Stop, errors with Retry, and live refresh when an approval made
-// anywhere lets an action run and the conversation gains its result.
+// anywhere lets an action run and the conversation gains its result. In the concierge drawer,
+// `outgoing` adds the attached context to what is sent and `attachments` shows its chips.
 import { useChat } from "@ai-sdk/react";
 import { DefaultChatTransport } from "ai";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useAnnounce } from "@/components/shell/announcer";
 import { useLiveEvents, useLiveResync } from "@/components/shell/live-events";
 import { api, csrfToken } from "@/lib/api-client";
@@ -20,7 +21,18 @@ import { hasApprovalCards, lastUserText, replyAnnouncement } from "./thread-help
 const FOLLOW_TRIES = 10;
 const FOLLOW_EVERY_MS = 2_000;
 
-export function ConversationThread({ conversation }: { conversation: ConversationDetail }) {
+export function ConversationThread({
+  conversation,
+  outgoing,
+  attachments,
+  maxLength,
+}: {
+  conversation: ConversationDetail;
+  /** The text the API is sent for what the operator wrote. */
+  outgoing?: (text: string) => string;
+  attachments?: ReactNode;
+  maxLength?: number;
+}) {
   const id = conversation.id;
   const announce = useAnnounce();
   const [draft, setDraft] = useState("");
@@ -132,7 +144,7 @@ export function ConversationThread({ conversation }: { conversation: Conversatio
   const send = (text: string) => {
     clearError();
     setDraft("");
-    void sendMessage({ text });
+    void sendMessage({ text: outgoing ? outgoing(text) : text });
   };
   const last = messages[messages.length - 1];
   return (
@@ -158,7 +170,15 @@ export function ConversationThread({ conversation }: { conversation: Conversatio
         </div>
       )}
       <div ref={end} />
-      <Composer value={draft} onChange={setDraft} onSend={send} onStop={() => void stop()} pending={pending} />
+      <Composer
+        value={draft}
+        onChange={setDraft}
+        onSend={send}
+        onStop={() => void stop()}
+        pending={pending}
+        attachments={attachments}
+        maxLength={maxLength}
+      />
     </div>
   );
 }

@@ -1,10 +1,12 @@
 "use client";
 // The concierge's start page: the fleet snapshot, suggested prompts and the composer. The first
 // message creates the conversation (POST /api/v1/conversations), then its page opens and sends it.
+// The concierge drawer uses it too: `onStarted` takes the new conversation instead of a navigation,
+// `outgoing` adds the attached context to the first message and `attachments` shows its chips.
 import { useRouter } from "next/navigation";
 import { type ReactNode, useState } from "react";
 import { ApiError, api } from "@/lib/api-client";
-import type { ConversationSummary } from "@/lib/chat-types";
+import type { ConversationDetail, ConversationSummary } from "@/lib/chat-types";
 import styles from "./chat.module.css";
 import { Composer } from "./composer";
 import { handOff } from "./first-message";
@@ -12,7 +14,24 @@ import { Suggestions } from "./suggestions";
 import { titleFrom } from "./thread-helpers";
 
 /** `initial` prefills the composer, e.g. from `/?q=…` ("Ask the concierge" links); it is not sent until the user sends it. */
-export function NewConversation({ snapshot, initial = "" }: { snapshot: ReactNode; initial?: string }) {
+export function NewConversation({
+  snapshot,
+  initial = "",
+  onStarted,
+  outgoing,
+  attachments,
+  maxLength,
+  prompts = true,
+}: {
+  snapshot: ReactNode;
+  initial?: string;
+  onStarted?: (conversation: ConversationDetail) => void;
+  outgoing?: (text: string) => string;
+  attachments?: ReactNode;
+  maxLength?: number;
+  /** Offer the suggested prompts. */
+  prompts?: boolean;
+}) {
   const router = useRouter();
   const [draft, setDraft] = useState(initial);
   const [busy, setBusy] = useState(false);
@@ -22,8 +41,9 @@ export function NewConversation({ snapshot, initial = "" }: { snapshot: ReactNod
     setError(null);
     try {
       const res = await api<{ data: ConversationSummary }>("POST", "/api/v1/conversations", { title: titleFrom(text) });
-      handOff(res.data.id, text);
-      router.push(`/chat/${encodeURIComponent(res.data.id)}`);
+      handOff(res.data.id, outgoing ? outgoing(text) : text);
+      if (onStarted) onStarted({ ...res.data, messages: [] });
+      else router.push(`/chat/${encodeURIComponent(res.data.id)}`);
     } catch (err) {
       setDraft(text);
       setError(err instanceof ApiError ? (err.problem.detail ?? err.message) : "the API is unreachable");
@@ -33,7 +53,7 @@ export function NewConversation({ snapshot, initial = "" }: { snapshot: ReactNod
   return (
     <div className={styles.thread}>
       {snapshot}
-      <Suggestions onPick={(p) => void start(p)} disabled={busy} />
+      {prompts && <Suggestions onPick={(p) => void start(p)} disabled={busy} />}
       {error && (
         <div className="error-box" role="alert">
           <p className={styles.errorText}>Could not start a conversation: {error}</p>
@@ -42,7 +62,14 @@ export function NewConversation({ snapshot, initial = "" }: { snapshot: ReactNod
           </button>
         </div>
       )}
-      <Composer value={draft} onChange={setDraft} onSend={(t) => void start(t)} pending={busy} />
+      <Composer
+        value={draft}
+        onChange={setDraft}
+        onSend={(t) => void start(t)}
+        pending={busy}
+        attachments={attachments}
+        maxLength={maxLength}
+      />
     </div>
   );
 }

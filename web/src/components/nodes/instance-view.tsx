@@ -5,6 +5,7 @@
 import Link from "next/link";
 import { useCallback, useRef, useState } from "react";
 import { useUserNames } from "@/components/approval-card/use-user-names";
+import { AttributionPanel } from "@/components/attribution/attribution-panel";
 import { useSession } from "@/components/shell/session-context";
 import { api } from "@/lib/api-client";
 import { useRefreshOn } from "../fleet/event-stream";
@@ -120,6 +121,7 @@ export function InstanceView(props: InstanceViewProps) {
         ) : null}
       </section>
       <LifecycleActions instance={instance} viewer={session ? { scopes: session.scopes } : null} onApplied={applied} />
+      <AttributionPanel instanceId={id} />
       <section className={styles.panel} aria-labelledby="instance-facts-title">
         <h2 id="instance-facts-title" className={styles.panelTitle}>
           Details

@@ -1,7 +1,9 @@
-// The signed-in header: product name, navigation, live connection state, the user and Sign out.
+// The signed-in header: product name, navigation, the concierge drawer's button (Ctrl/Cmd+K), live
+// connection state, the user and Sign out.
 import Link from "next/link";
 import type { SessionInfo } from "@/lib/api-types";
 import type { PendingCount } from "@/lib/pending-approvals";
+import { DrawerButton } from "./drawer-button";
 import { LiveStatusIndicator } from "./live-status";
 import { NavLinks } from "./nav-links";
 import styles from "./shell.module.css";
@@ -16,6 +18,7 @@ export function AppHeader({ session, pending }: { session: SessionInfo; pending:
       </Link>
       <NavLinks initialPending={pending} />
       <div className={styles.meta}>
+        <DrawerButton />
         <LiveStatusIndicator />
         <span className={styles.user}>
           <span className="visually-hidden">Signed in as </span>

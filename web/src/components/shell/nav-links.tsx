@@ -21,6 +21,7 @@ const ITEMS = [
     scope: "fleet:read",
     match: (p: string) => p.startsWith("/nodes") || p.startsWith("/instances"),
   },
+  { href: "/learnings", label: "Learnings", scope: "autonomy:read", match: (p: string) => p.startsWith("/learnings") },
 ] as const;
 
 function usePendingApprovals(initial: PendingCount | null, enabled: boolean, userId: string | null) {

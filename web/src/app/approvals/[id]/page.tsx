@@ -9,6 +9,7 @@ import { FailureState } from "@/components/fleet/fetch-states";
 import styles from "@/components/fleet/page.module.css";
 import type { FleetEvent, ListResponse } from "@/components/fleet/types";
 import { NowProvider } from "@/components/fleet/use-now";
+import { AskAboutButton } from "@/components/shell/ask-about-button";
 import { approvalPath } from "@/lib/approval-types";
 import { serverGet } from "@/lib/server-api";
 
@@ -30,6 +31,16 @@ export default async function ApprovalPage({ params }: { params: Promise<{ id: s
           <h1 className={styles.title}>
             {request.ok ? `${request.value.data.action_category} approval` : "Approval request"}
           </h1>
+          {request.ok ? (
+            <AskAboutButton
+              context={{
+                kind: "approval request",
+                id: request.value.data.id,
+                label: request.value.data.action_category,
+                byName: false,
+              }}
+            />
+          ) : null}
         </header>
         {request.ok ? (
           <>

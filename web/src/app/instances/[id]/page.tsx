@@ -11,6 +11,7 @@ import { replayQueryOf } from "@/components/nodes/boot-query";
 import { InstanceView } from "@/components/nodes/instance-view";
 import { instanceEventsPath, instanceTasksPath } from "@/components/nodes/paths";
 import type { InstanceOut, NodeOut, TaskOut } from "@/components/nodes/types";
+import { AskAboutButton } from "@/components/shell/ask-about-button";
 import { serverGet } from "@/lib/server-api";
 
 export const metadata: Metadata = { title: "Instance" };
@@ -56,6 +57,10 @@ export default async function InstancePage({
         </p>
         <header className={styles.header}>
           <h1 className={styles.title}>{inst.name}</h1>
+          {/* A terminated instance is no longer found by its name, only by its id. */}
+          <AskAboutButton
+            context={{ kind: "instance", id: inst.id, label: inst.name, byName: inst.status !== "terminated" }}
+          />
         </header>
         <InstanceView
           instance={inst}

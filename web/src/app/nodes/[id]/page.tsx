@@ -10,6 +10,7 @@ import { NodeFacts } from "@/components/nodes/node-facts";
 import { NodeInstances } from "@/components/nodes/node-instances";
 import { nodeInstancesPath } from "@/components/nodes/paths";
 import type { InstanceOut, NodeOut, TemplateOut } from "@/components/nodes/types";
+import { AskAboutButton } from "@/components/shell/ask-about-button";
 import { serverGet } from "@/lib/server-api";
 
 export const metadata: Metadata = { title: "Node" };
@@ -44,6 +45,7 @@ export default async function NodePage({ params }: { params: Promise<{ id: strin
         <header className={styles.header}>
           <h1 className={styles.title}>{n.name}</h1>
           {n.description ? <p className={styles.subtitle}>{n.description}</p> : null}
+          <AskAboutButton context={{ kind: "node", id: n.id, label: n.name, byName: true }} />
         </header>
         <NodeFacts node={n} templateName={template.ok ? template.value.data.name : null} />
         <NodeInstances
