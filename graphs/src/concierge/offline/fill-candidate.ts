@@ -83,9 +83,15 @@ export async function fillCandidate(
     if (same) args[f.name] = same.object[f.name];
     else missingValues.push(f);
   }
-  // Objects the request named that this operation leaves unused, and whose words meant no value.
+  // Objects the request named that this operation leaves unused, and whose words meant no value. An
+  // object named twice ("edge-1 (id 0190…)") is used when either mention is.
+  const usedIds = new Set(mentions.filter((m) => fill.used.has(m.index)).flatMap((m) => m.matches.map((x) => x.id)));
   const ignored = mentions.filter(
-    (m) => m.matches.length > 0 && !fill.used.has(m.index) && !ctx.consumed.has(m.index),
+    (m) =>
+      m.matches.length > 0 &&
+      !fill.used.has(m.index) &&
+      !ctx.consumed.has(m.index) &&
+      !m.matches.every((x) => usedIds.has(x.id)),
   ).length;
   return { args, fill, missingValues, ignored };
 }

@@ -93,11 +93,15 @@ export async function fillEntities(input: EntityInputs): Promise<EntityFill> {
     if (field.type === "array") {
       const all = unused(kind);
       for (const m of all) fill.used.add(m.index);
-      const ids = all.flatMap((m) =>
-        ofKind(m, kind)
-          .slice(0, 1)
-          .map((x) => x.id),
-      );
+      const ids = [
+        ...new Set(
+          all.flatMap((m) =>
+            ofKind(m, kind)
+              .slice(0, 1)
+              .map((x) => x.id),
+          ),
+        ),
+      ];
       if (ids.length) {
         fill.args[field.name] = ids;
         fill.fromText++;
@@ -120,13 +124,15 @@ export async function fillEntities(input: EntityInputs): Promise<EntityFill> {
     fill.missing.push(field);
   }
 
-  // Several objects of the primary kind named: one call each ("reboot edge-1-a and edge-2-a").
+  // Several objects of the primary kind named: one call each ("reboot edge-1-a and edge-2-a"). One
+  // object named twice — by its name and by its uuid, "gpu-7-a (id 0190…)" — is still one call.
   const primary = fields.find((f) => f.name === "id" && f.kind);
   if (primary?.kind && typeof fill.args.id === "string") {
     for (const m of unused(primary.kind)) {
       const hits = ofKind(m, primary.kind);
       if (hits.length === 1) {
-        fill.fanOut.push(hits[0]!.id);
+        const id = hits[0]!.id;
+        if (id !== fill.args.id && !fill.fanOut.includes(id)) fill.fanOut.push(id);
         fill.used.add(m.index);
       }
     }

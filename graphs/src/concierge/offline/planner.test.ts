@@ -70,6 +70,14 @@ describe("planRequest", () => {
     expect(calls(p).map((c) => c.arguments.id)).toEqual([id("edge-1-a"), id("gpu-7-a")]);
   });
 
+  it("runs it once for one object named twice, by its name and by its id", async () => {
+    // Both mentions are the node; the cordon is its instance's, and no node operation is read into it.
+    const p = await plan(`cordon node edge-1 (id ${id("edge-1")})`);
+    expect(calls(p).map((c) => [c.operation, c.arguments.id])).toEqual([["instance.cordon", id("edge-1-a")]]);
+    const twice = await plan(`reboot gpu-7-a ${id("gpu-7-a")}`);
+    expect(calls(twice).map((c) => c.arguments.id)).toEqual([id("gpu-7-a")]);
+  });
+
   it.each([
     ["reboot the machine", "instance.reboot", "id"],
     ["create a node called edge-9", "node.create", "node_template_id"],
