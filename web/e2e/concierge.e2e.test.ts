@@ -285,6 +285,43 @@ describe("the concierge in a browser", () => {
     expect(await banner.count()).toBe(0);
   });
 
+  it("analyzes a silent instance's suspected cause, and a confirmation becomes a linked learning", async () => {
+    // A module assigned to the silent box's node just now: an assignment change inside the lookback.
+    const silent = stack.silent[0]!;
+    const instance = (await stack.fleet.api("GET", `/api/v1/node_instances/${silent.id}`)).body.data;
+    const [platform] = (await stack.fleet.api("GET", "/api/v1/node_platforms")).body.data;
+    const mod = await stack.fleet.api("POST", "/api/v1/node_modules", {
+      body: { name: "e2e-telemetry", node_platform_id: platform.id },
+    });
+    expect(mod.status).toBe(201);
+    const assigned = await stack.fleet.api("POST", "/api/v1/node_module_assignments", {
+      body: { node_id: instance.node_id, node_module_id: mod.body.data.id },
+    });
+    expect(assigned.status).toBe(201);
+
+    await alice.goto(`${stack.url}/instances/${silent.id}`);
+    const panel = alice.getByRole("region", { name: "Analyze cause" });
+    await panel.getByRole("button", { name: "Analyze" }).click();
+    const suspects = panel.getByRole("list", { name: "Suspected causes, most likely first" });
+    const suspect = suspects.getByRole("listitem").filter({ hasText: "e2e-telemetry" }).first();
+    await suspect.waitFor({ timeout: 15_000 });
+    expect(await suspect.textContent()).toMatch(/assignment/i);
+    await suspect.getByRole("button", { name: "Confirm cause" }).click();
+    const learned = suspect.getByRole("link", { name: /You confirmed this on/ });
+    await learned.waitFor({ timeout: 15_000 });
+    await screenshot(alice, "15-attribution-confirmed");
+    await expectAccessible(alice, "attribution confirmed");
+
+    await learned.click();
+    await alice.getByRole("heading", { name: /Module e2e-telemetry confirmed cause of instance failure/ }).waitFor();
+    await screenshot(alice, "16-learning");
+    await expectAccessible(alice, "learning page");
+    // Re-analyzed, the same suspect is now boosted by the confirmation.
+    await alice.goBack();
+    await panel.getByRole("button", { name: /Analyze/ }).click();
+    await expect.poll(async () => (await suspect.textContent()) ?? "", { timeout: 15_000 }).toMatch(/boosted/);
+  });
+
   it("logged no console errors", () => {
     for (const c of contexts)
       for (const p of c.pages()) errors.push(...((p as Page & { pageErrors?: string[] }).pageErrors ?? []));
