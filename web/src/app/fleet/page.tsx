@@ -1,17 +1,11 @@
 // /fleet — the dashboard (spec/ui.md §5): counters, honeypot canaries, the drift queue panel, fleet
-// health and the live feed, rendered first on the server from fleet_summary.get, instance.list and
-// event.list, then kept live in the browser.
+// health and the live feed, rendered first on the server from fleet_summary.get, instance.list,
+// drift.list and event.list, then kept live in the browser.
 import type { Metadata } from "next";
 import { COUNTERS, type CounterKey, toWindow, type WindowCount, windowQuery } from "@/components/fleet/counters";
 import { FEED_BACKLOG, HEARTBEAT_INSTANCES_PATH } from "@/components/fleet/dashboard-config";
-import {
-  DRIFT_PANEL_ITEMS,
-  DRIFT_PANEL_PAGES,
-  DRIFT_PANEL_PAIRS,
-  deriveDriftItems,
-  driftInput,
-  isUnresolved,
-} from "@/components/fleet/drift-items";
+import { DEFAULT_FILTERS, driftNameRefs } from "@/components/fleet/drift-items";
+import { PANEL_ITEMS, PANEL_PAIRS, readDrift } from "@/components/fleet/drift-read";
 import { FleetDashboard } from "@/components/fleet/fleet-dashboard";
 import type { HeartbeatSample } from "@/components/fleet/fleet-health";
 import styles from "@/components/fleet/page.module.css";
@@ -19,7 +13,7 @@ import { firstParam, type SearchParams } from "@/components/fleet/search-params"
 import { serverGetAll } from "@/components/fleet/server-lists";
 import type { FleetEvent, FleetSummary, ListResponse, One } from "@/components/fleet/types";
 import { NowProvider } from "@/components/fleet/use-now";
-import { driftNameRefs, loadCanaryRead, loadDriftReads, loadNames } from "@/components/fleet/watch-reads";
+import { loadCanaryRead, loadNames } from "@/components/fleet/watch-reads";
 import { serverGet } from "@/lib/server-api";
 
 export const metadata: Metadata = { title: "Fleet" };
@@ -28,7 +22,7 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
   const query = await searchParams;
   const at = Date.now();
   const [drift, canaries, summary, instances, backlog, ...windowPages] = await Promise.all([
-    loadDriftReads(serverGet, at, DRIFT_PANEL_PAGES),
+    readDrift(serverGet, DEFAULT_FILTERS, PANEL_ITEMS),
     loadCanaryRead(serverGet, at),
     serverGet<One<FleetSummary>>("/api/v1/fleet/summary"),
     serverGetAll<HeartbeatSample>(HEARTBEAT_INSTANCES_PATH),
@@ -41,9 +35,8 @@ export default async function FleetPage({ searchParams }: { searchParams: Promis
       return [c.key, page?.ok ? toWindow(page.value) : null];
     }),
   ) as Record<CounterKey, WindowCount | null>;
-  // The panel shows the oldest unresolved items: their subjects' names render with them.
-  const panelItems = deriveDriftItems(driftInput(drift, at)).filter(isUnresolved).slice(0, DRIFT_PANEL_ITEMS);
-  const driftNames = await loadNames(serverGet, driftNameRefs(panelItems, DRIFT_PANEL_PAIRS));
+  // The panel shows the oldest active items: the modules their pairs name render with them.
+  const driftNames = drift.ok ? await loadNames(serverGet, driftNameRefs(drift.items, PANEL_PAIRS)) : {};
   const newestSeq = backlog.ok
     ? Math.max(0, ...backlog.value.data.map((e) => e.seq))
     : summary.ok

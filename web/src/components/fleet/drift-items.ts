@@ -1,17 +1,11 @@
-// The drift queue (spec/ui.md §5) derived from the fleet event log, there being no drift API: one
-// item per (subject, kind) from the drift sensors' events of the last 7 days. The subject is the
-// instance for module, instance-state, storage-assignment and config drift (config drift names the
-// node's running instances), the module for package drift, the repository for GitOps drift.
-//
-// A tick writes a signal event only when it passes dedup (sensors/src/tick/runner.ts), so a
-// continuing drift is not re-reported every tick; but when a later tick's sensor finishes ok
-// without the condition, the tick writes `autonomy.signal_cleared` with its kind and fingerprint.
-// An item is `auto_resolved` when every condition (fingerprint) in it was cleared after its last
-// detection, `open` when one was not, and `unknown` when the clearings needed to tell were not read.
-// Pure, so the queue recomputes it from its windows on every live arrival.
-import type { EventWindow, WindowRead } from "./event-window";
-import { maxSeverity, shortId } from "./format";
-import type { FleetEvent, Severity } from "./types";
+// The drift queue's data as the drift API serves it (spec/ui.md §5 "Drift queue"; docs/api.md
+// "Drift queue", core/src/drift/items.ts): the item drift.list returns, the kinds and statuses with
+// their labels, the filters the page keeps in its query string and the request they make, what the
+// status cell says under its badge, how expected/actual values are shortened, which live events can
+// change the queue, and the concierge question about an item. The server computes every status on
+// every read (a snooze ends by the clock, a clearing auto-resolves); the UI only shows it. Pure.
+import type { Severity } from "./types";
+import type { NameRef } from "./watch-reads";
 
 export const DRIFT_KINDS = [
   "fleet.module_drift",
@@ -32,353 +26,236 @@ export const DRIFT_LABEL: Record<DriftKind, string> = {
   "fleet.gitops_drift": "GitOps drift",
 };
 
-export const CLEARED_KIND = "autonomy.signal_cleared";
-export const DRIFT_WINDOW_MS = 7 * 24 * 3600_000;
-/** Items the dashboard panel shows: the oldest unresolved. */
-export const DRIFT_PANEL_ITEMS = 5;
-/** Expected-vs-actual pairs shown per item (the rest are on the latest event's page). */
-export const DRIFT_PANEL_PAIRS = 2;
-export const DRIFT_PAGE_PAIRS = 6;
-/** Pages of 200 events read per kind: the dashboard panel reads fewer than /fleet/drift. */
-export const DRIFT_PANEL_PAGES = 3;
-export const DRIFT_PAGE_PAGES = 10;
-/**
- * A continuing condition is re-reported at least once per dedup window (at most 3600 s) unless
- * the throttle defers it: a first detection this close to where the read log starts may be a
- * continuation of an older one, so its age is shown as a lower bound.
- */
-export const CONTINUITY_SLACK_MS = 3600_000;
-
 export const isDriftKind = (kind: string): kind is DriftKind => (DRIFT_KINDS as readonly string[]).includes(kind);
 
-export type DriftStatus = "open" | "auto_resolved" | "unknown";
+export const DRIFT_STATUSES = ["open", "remediating", "snoozed", "resolved", "auto_resolved"] as const;
+export type DriftStatus = (typeof DRIFT_STATUSES)[number];
 
-export interface DriftSubject {
-  type: "instance" | "module" | "repository";
-  id: string;
-  name: string | null;
-}
+export const STATUS_LABEL: Record<DriftStatus, string> = {
+  open: "open",
+  remediating: "remediating",
+  snoozed: "snoozed",
+  resolved: "resolved",
+  auto_resolved: "auto-resolved",
+};
 
-/** One expected-vs-actual pair, as the sensor reported it; `moduleId` names the module it is about. */
+/** The badge's colour class (globals.css `.badge.<tone>`); the label is always the text. */
+export const STATUS_TONE: Record<DriftStatus, string> = {
+  open: "warn",
+  remediating: "pending",
+  snoozed: "neutral",
+  resolved: "ok",
+  auto_resolved: "ok",
+};
+
+/** What drift.list filters by: one status, or `active` (open, remediating and snoozed; its default). */
+export const STATUS_FILTERS = ["active", ...DRIFT_STATUSES] as const;
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
+export const STATUS_FILTER_LABEL: Record<StatusFilter, string> = {
+  active: "Active",
+  open: "Open",
+  remediating: "Remediating",
+  snoozed: "Snoozed",
+  resolved: "Resolved",
+  auto_resolved: "Auto-resolved",
+};
+
+export type RemediationState = "awaiting_approval" | "running" | "completed" | "failed" | "ineffective";
+
 export interface Comparison {
   label: string;
-  moduleId?: string;
   expected: string;
   actual: string;
+  /** The module the pair is about (module, config and package drift). */
+  module_id?: string;
 }
 
+/** One item of drift.list (core/src/drift/items.ts DriftItemSchema). */
 export interface DriftItem {
-  key: string;
+  id: string;
   kind: DriftKind;
-  subject: DriftSubject;
-  nodeId: string | null;
+  fingerprint: string;
+  episode: number;
+  subject: { type: "instance" | "module" | "repository" | "condition"; id: string; name: string | null };
+  instance_id: string | null;
+  instance_ids: string[];
+  node_id: string | null;
   severity: Severity;
-  status: DriftStatus;
-  /** First detection of the current episode among the events read. */
-  firstDetectedAt: string;
-  /** The drift may predate `firstDetectedAt`: the log was not read far enough back to tell. */
-  ageAtLeast: boolean;
-  lastSeenAt: string;
-  /** When the last of its conditions was cleared (auto_resolved only). */
-  clearedAt: string | null;
-  /** The newest detection event, for its full payload. */
-  lastEventId: string;
-  detections: number;
   summary: string;
   comparisons: Comparison[];
-  /** Pairs the sensor counted but did not list (module drift lists 40 per category). */
-  unlisted: number;
+  /** Pairs the sensor counted but did not list. */
+  unlisted_comparisons: number;
+  first_detected_at: string;
+  last_seen_at: string;
+  cleared_at: string | null;
+  status: DriftStatus;
+  snoozed_until: string | null;
+  reason: string | null;
+  decided_by: string | null;
+  assignee: { user_id: string; email: string | null; name: string | null } | null;
+  suggested_remediation: {
+    operation: "drift.remediate";
+    input: { ids: string[] };
+    label: string;
+    action_category: string;
+  } | null;
+  remediation: {
+    approval_request_id: string | null;
+    task_ids: string[];
+    state: RemediationState;
+    started_at: string | null;
+  } | null;
 }
 
-export interface DriftReads {
-  /** When the 7-day window starts (ISO). */
-  since: string;
-  kinds: Record<DriftKind, WindowRead>;
-  clearings: WindowRead;
+export interface DriftFilters {
+  status: StatusFilter;
+  kind: DriftKind | null;
 }
 
-// ── payload readers: the sensors' payloads (sensors/src/*-drift.ts) as the API returns them ──
+export const DEFAULT_FILTERS: DriftFilters = { status: "active", kind: null };
 
-type Payload = Record<string, unknown>;
-const str = (p: Payload, k: string): string | null =>
-  typeof p[k] === "string" && p[k] !== "" ? (p[k] as string) : null;
-const num = (p: Payload, k: string): number => (typeof p[k] === "number" ? (p[k] as number) : 0);
-const list = (p: Payload, k: string): Payload[] =>
-  Array.isArray(p[k]) ? (p[k] as unknown[]).filter((x): x is Payload => typeof x === "object" && x !== null) : [];
-const strings = (p: Payload, k: string): string[] =>
-  Array.isArray(p[k]) ? (p[k] as unknown[]).filter((x): x is string => typeof x === "string") : [];
-
-/** "2025-01-02 10:04 UTC" from an ISO instant; the raw text when it is not one. */
-export function utcMinute(iso: string | null): string {
-  if (!iso) return "never";
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? iso : `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+/** The filters a URL asks for; anything unknown falls back to the default. */
+export function parseFilters(query: { status?: string | undefined; kind?: string | undefined }): DriftFilters {
+  const status = (STATUS_FILTERS as readonly string[]).includes(query.status ?? "")
+    ? (query.status as StatusFilter)
+    : DEFAULT_FILTERS.status;
+  const kind = query.kind && isDriftKind(query.kind) ? query.kind : null;
+  return { status, kind };
 }
 
-/** Who a drift event is about; config drift is about every running instance of its node. */
-export function driftSubjects(kind: DriftKind, e: FleetEvent): DriftSubject[] {
-  const p = e.payload ?? {};
-  const instance = (id: string | null): DriftSubject[] => (id ? [{ type: "instance", id, name: null }] : []);
-  switch (kind) {
-    case "fleet.module_drift":
-    case "fleet.instance_state_drift":
-      return instance(str(p, "instance_id") ?? e.node_instance_id);
-    case "fleet.storage_assignment_drift":
-      return instance(str(p, "node_instance_id") ?? e.node_instance_id);
-    case "fleet.config_drift":
-      return strings(p, "instance_ids").map((id) => ({ type: "instance", id, name: null }));
-    case "fleet.package_drift": {
-      const id = str(p, "node_module_id") ?? e.node_module_id;
-      return id ? [{ type: "module", id, name: null }] : [];
-    }
-    case "fleet.gitops_drift": {
-      const id = str(p, "repository_id");
-      return id ? [{ type: "repository", id, name: str(p, "repository_name") }] : [];
-    }
+/** The query string the filters are kept in (defaults are left out). */
+export const filtersToQuery = (f: DriftFilters): { status: string | null; kind: string | null } => ({
+  status: f.status === DEFAULT_FILTERS.status ? null : f.status,
+  kind: f.kind,
+});
+
+/** drift.list for the filters: oldest first detection first, at most `limit` (1–500). */
+export function driftListPath(f: DriftFilters, limit: number): string {
+  const q = new URLSearchParams({ status: f.status, limit: String(limit) });
+  if (f.kind) q.set("kind", f.kind);
+  return `/api/v1/fleet/drift?${q.toString()}`;
+}
+
+/** What an empty read says: nothing matches these filters (never shown when the read failed). */
+export function emptyText(f: DriftFilters): string {
+  const status = f.status === "active" ? "active" : STATUS_LABEL[f.status];
+  return `No ${status} drift items${f.kind ? ` of kind ${DRIFT_LABEL[f.kind]}` : ""}.`;
+}
+
+/** The subject as words: "instance web-1-a", "GitOps repository fleet-config", "condition <fingerprint>". */
+export function subjectText(item: Pick<DriftItem, "subject">): string {
+  const { type, id, name } = item.subject;
+  return `${type === "repository" ? "GitOps repository" : type} ${name ?? id}`;
+}
+
+/** "module drift of instance web-1-a": how messages and hidden labels name an item. */
+export const itemText = (item: Pick<DriftItem, "kind" | "subject">): string =>
+  `${DRIFT_LABEL[item.kind]} of ${subjectText(item)}`;
+
+export function assigneeText(a: NonNullable<DriftItem["assignee"]>): string {
+  return a.name ?? a.email ?? `user ${a.user_id}`;
+}
+
+/** How the item's remediation stands, in words; null when none was started. */
+export function remediationText(item: Pick<DriftItem, "remediation">): string | null {
+  const r = item.remediation;
+  if (!r) return null;
+  const n = r.task_ids.length;
+  switch (r.state) {
+    case "awaiting_approval":
+      return "remediation awaits approval";
+    case "running":
+      return n > 0 ? `remediation running (${n} task${n === 1 ? "" : "s"})` : "remediation under way";
+    case "completed":
+      return "remediation completed; the next detection pass confirms it";
+    case "failed":
+      return "the last remediation failed; open again";
+    case "ineffective":
+      return "the last remediation did not clear it; open again";
   }
 }
 
-/** What one detection says was expected and what was found. */
-export function driftComparisons(
-  kind: DriftKind,
-  p: Payload,
-): { summary: string; comparisons: Comparison[]; unlisted: number } {
-  switch (kind) {
-    case "fleet.module_drift": {
-      // The label is "module", the module named by moduleId (the page shows its name).
-      const mod = (x: Payload) => ({
-        label: "module",
-        ...(str(x, "module_id") ? { moduleId: str(x, "module_id")! } : {}),
-      });
-      const comparisons: Comparison[] = [
-        ...list(p, "mismatched").map((x) => ({
-          ...mod(x),
-          expected: str(x, "expected_digest") ?? "?",
-          actual: str(x, "running_digest") ?? "?",
-        })),
-        ...list(p, "missing").map((x) => ({
-          ...mod(x),
-          expected: str(x, "expected_digest") ?? "?",
-          actual: "not running",
-        })),
-        ...list(p, "extra").map((x) => ({
-          ...mod(x),
-          expected: "not assigned",
-          actual: str(x, "running_digest") ?? "?",
-        })),
-      ];
-      const counts = [num(p, "missing_count"), num(p, "extra_count"), num(p, "mismatched_count")];
-      const total = counts.reduce((a, b) => a + b, 0);
-      return {
-        summary: `${counts[0]} missing · ${counts[1]} extra · ${counts[2]} mismatched`,
-        comparisons,
-        unlisted: Math.max(0, total - comparisons.length),
-      };
-    }
-    case "fleet.config_drift":
-      return {
-        summary: `assignment changed ${utcMinute(str(p, "changed_at"))}`,
-        comparisons: [
-          {
-            label: "config of module",
-            ...(str(p, "module_id") ? { moduleId: str(p, "module_id")! } : {}),
-            expected: `applied since ${utcMinute(str(p, "changed_at"))}`,
-            actual: str(p, "last_apply_at") ? `last applied ${utcMinute(str(p, "last_apply_at"))}` : "never applied",
-          },
-        ],
-        unlisted: 0,
-      };
-    case "fleet.package_drift":
-      return {
-        summary: p.cve_flagged === true ? "an open CVE exposure names this package" : "",
-        comparisons: [
-          {
-            label: `${str(p, "package_name") ?? "package"} (${str(p, "architecture") ?? "?"})`,
-            expected: `${str(p, "upstream_version") ?? "?"} (newest upstream)`,
-            actual: str(p, "current_version") ?? "?",
-          },
-        ],
-        unlisted: 0,
-      };
-    case "fleet.instance_state_drift":
-      return {
-        summary: str(p, "provider_type") ? `at provider ${str(p, "provider_type")}` : "",
-        comparisons: [
-          { label: "status", expected: str(p, "expected_status") ?? "?", actual: str(p, "actual_status") ?? "?" },
-        ],
-        unlisted: 0,
-      };
-    case "fleet.storage_assignment_drift":
-      return {
-        summary: `reconciler last reported ${utcMinute(str(p, "last_status_at"))}`,
-        comparisons: [
-          {
-            label: `storage assignment ${shortId(str(p, "storage_assignment_id") ?? "?")}`,
-            expected: "ready",
-            actual: str(p, "status") ?? "?",
-          },
-        ],
-        unlisted: 0,
-      };
-    case "fleet.gitops_drift": {
-      const d = typeof p.diff_summary === "object" && p.diff_summary !== null ? (p.diff_summary as Payload) : null;
-      const pending = num(p, "pending_proposal_count");
-      return {
-        summary: pending > 0 ? `${pending} pending proposal${pending === 1 ? "" : "s"}` : "",
-        comparisons: [
-          {
-            label: `${str(p, "repository_name") ?? "repository"} @ ${str(p, "branch") ?? "?"}`,
-            expected: `fleet.yaml at ${(str(p, "synced_revision") ?? "?").slice(0, 12)}`,
-            actual: `${num(p, "diff_count")} changes${d ? ` (${num(d, "create")} create, ${num(d, "update")} update, ${num(d, "destroy")} destroy)` : ""}`,
-          },
-        ],
-        unlisted: 0,
-      };
-    }
+/** Kinds this build has no executor for: the server suggests nothing for them. */
+const NO_EXECUTOR: readonly DriftKind[] = [
+  "fleet.storage_assignment_drift",
+  "fleet.gitops_drift",
+  "fleet.package_drift",
+];
+
+/** Why an item suggests no remediation (the suggested-remediation cell and the disabled Remediate say it). */
+export function noRemediationText(item: Pick<DriftItem, "kind" | "status">): string {
+  if (item.status === "resolved" || item.status === "auto_resolved")
+    return `nothing to remediate: ${STATUS_LABEL[item.status]}`;
+  return NO_EXECUTOR.includes(item.kind)
+    ? `no automatic remediation: this build has none for ${DRIFT_LABEL[item.kind]}`
+    : "no automatic remediation: the detection does not name what to fix";
+}
+
+const DIGEST = /^(sha256:[0-9a-f]{12})[0-9a-f]{4,}$/;
+const ISO_INSTANT = /\b(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:00)\b/g;
+const REVISION = /\b([0-9a-f]{12})[0-9a-f]{28}\b/g;
+
+/**
+ * An expected or actual value as a cell shows it: digests and git revisions cut to 12 hex digits,
+ * UTC instants to the minute; `full` is the value as the server sent it (for the title).
+ */
+export function displayValue(text: string): { short: string; full: string } {
+  const digest = DIGEST.exec(text);
+  if (digest) return { short: `${digest[1]}…`, full: text };
+  const short = text.replace(ISO_INSTANT, "$1 $2 UTC").replace(REVISION, "$1…");
+  return { short, full: text };
+}
+
+/** The modules the first `perItem` pairs of each item name, for their names (subjects come named). */
+export const driftNameRefs = (items: readonly DriftItem[], perItem: number): NameRef[] =>
+  items.flatMap((i) =>
+    i.comparisons.slice(0, perItem).flatMap((c) => (c.module_id ? [{ type: "module" as const, id: c.module_id }] : [])),
+  );
+
+/** Task ids of the shown items' remediations: their transitions can change a status. */
+export const remediationTasks = (items: readonly DriftItem[]): Set<string> =>
+  new Set(items.flatMap((i) => i.remediation?.task_ids ?? []));
+
+interface LiveEvent {
+  kind: string;
+  payload?: Record<string, unknown> | null;
+  task_id?: unknown;
+}
+
+/**
+ * Can this live event change what the queue shows? A detection (fleet.*_drift), an operator's
+ * decision (fleet.drift_*), a clearing of a drift condition, any approval event (a gated remediation
+ * waits, is approved, rejected or expires), or a transition of a task a shown remediation runs.
+ */
+export function changesDrift(e: LiveEvent, tasks: ReadonlySet<string>): boolean {
+  if (isDriftKind(e.kind) || e.kind.startsWith("fleet.drift_")) return true;
+  if (e.kind === "autonomy.signal_cleared") {
+    const kind = e.payload?.kind;
+    return typeof kind !== "string" || isDriftKind(kind);
   }
+  if (e.kind.startsWith("autonomy.approval_")) return true;
+  return e.kind === "task.transitioned" && typeof e.task_id === "string" && tasks.has(e.task_id);
 }
 
-// ── derivation ──
-
-interface Condition {
-  fingerprint: string;
-  /** Ascending by seq. */
-  detections: FleetEvent[];
-}
-
-type ConditionFate =
-  | { state: "open" | "unknown"; episodeStart: FleetEvent; afterClearing: boolean }
-  | { state: "cleared"; episodeStart: FleetEvent; afterClearing: boolean; clearedAt: string };
-
-const clearingKey = (kind: string, fingerprint: string) => `${kind}\u0000${fingerprint}`;
-
-/** Clearings of drift conditions, by kind and fingerprint, ascending by seq. */
-function clearingsByCondition(events: readonly FleetEvent[]): Map<string, FleetEvent[]> {
-  const out = new Map<string, FleetEvent[]>();
-  for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
-    const kind = str(e.payload ?? {}, "kind");
-    const fingerprint = str(e.payload ?? {}, "fingerprint") ?? e.fingerprint;
-    if (!kind || !fingerprint || !isDriftKind(kind)) continue;
-    const key = clearingKey(kind, fingerprint);
-    out.set(key, [...(out.get(key) ?? []), e]);
+/** The earliest snooze end still ahead (ms): the statuses change then with no event to say so. */
+export function nextSnoozeEnd(items: readonly DriftItem[], now: number): number | null {
+  let next: number | null = null;
+  for (const i of items) {
+    const t = i.status === "snoozed" && i.snoozed_until ? Date.parse(i.snoozed_until) : Number.NaN;
+    if (t > now && (next === null || t < next)) next = t;
   }
-  return out;
+  return next;
 }
 
-function fateOf(c: Condition, clearings: readonly FleetEvent[] | null, clearingsFrom: number): ConditionFate {
-  const last = c.detections[c.detections.length - 1]!;
-  const before = (clearings ?? []).filter((x) => x.seq < last.seq);
-  const lastClear = before[before.length - 1];
-  // The episode starts at the first detection after the last clearing before the newest detection.
-  const episodeStart = c.detections.find((d) => !lastClear || d.seq > lastClear.seq)!;
-  const afterClearing = lastClear !== undefined;
-  const clearedBy = (clearings ?? []).find((x) => x.seq > last.seq);
-  if (clearedBy) return { state: "cleared", episodeStart, afterClearing, clearedAt: clearedBy.created_at };
-  // No clearing read after it: open, if the clearings read reach back to its last detection.
-  const known = clearings !== null && Date.parse(last.created_at) >= clearingsFrom;
-  return { state: known ? "open" : "unknown", episodeStart, afterClearing };
-}
-
-export interface DriftInput {
-  kinds: Partial<Record<DriftKind, EventWindow>>;
-  /** Null when the clearings could not be read: no item can then be called open or resolved. */
-  clearings: EventWindow | null;
-  now: number;
-}
-
-export function deriveDriftItems(input: DriftInput): DriftItem[] {
-  const windowStart = input.now - DRIFT_WINDOW_MS;
-  const clearings = input.clearings ? clearingsByCondition(input.clearings.events) : null;
-  const clearingsFrom = input.clearings ? Date.parse(input.clearings.from) : Number.POSITIVE_INFINITY;
-  const items: DriftItem[] = [];
-  for (const kind of DRIFT_KINDS) {
-    const window = input.kinds[kind];
-    if (!window) continue;
-    const readFrom = Math.max(windowStart, Date.parse(window.from));
-    // subject key → fingerprint → condition
-    const bySubject = new Map<string, { subject: DriftSubject; conditions: Map<string, Condition> }>();
-    for (const e of [...window.events].sort((a, b) => a.seq - b.seq)) {
-      if (e.kind !== kind || Date.parse(e.created_at) < windowStart) continue;
-      for (const subject of driftSubjects(kind, e)) {
-        const key = `${kind}|${subject.type}:${subject.id}`;
-        const entry = bySubject.get(key) ?? { subject, conditions: new Map<string, Condition>() };
-        bySubject.set(key, entry);
-        if (subject.name) entry.subject = subject;
-        const fp = e.fingerprint ?? e.id;
-        const c = entry.conditions.get(fp) ?? { fingerprint: fp, detections: [] };
-        entry.conditions.set(fp, c);
-        c.detections.push(e);
-      }
-    }
-    for (const [key, { subject, conditions }] of bySubject) {
-      const fates = [...conditions.values()].map((c) => ({
-        c,
-        fate: fateOf(c, clearings ? (clearings.get(clearingKey(kind, c.fingerprint)) ?? []) : null, clearingsFrom),
-      }));
-      const status: DriftStatus = fates.some((f) => f.fate.state === "open")
-        ? "open"
-        : fates.some((f) => f.fate.state === "unknown")
-          ? "unknown"
-          : "auto_resolved";
-      // What is still drifting describes the item; a resolved item is described by what it was.
-      const current = status === "auto_resolved" ? fates : fates.filter((f) => f.fate.state !== "cleared");
-      const latestOf = (c: Condition) => c.detections[c.detections.length - 1]!;
-      current.sort((a, b) => latestOf(b.c).seq - latestOf(a.c).seq);
-      const first = current.reduce((a, b) => (b.fate.episodeStart.seq < a.fate.episodeStart.seq ? b : a));
-      const newest = [...conditions.values()].map(latestOf).reduce((a, b) => (b.seq > a.seq ? b : a));
-      const described = current.map((f) => driftComparisons(kind, latestOf(f.c).payload ?? {}));
-      items.push({
-        key,
-        kind,
-        subject,
-        nodeId: newest.node_id,
-        severity: maxSeverity(current.map((f) => latestOf(f.c).severity)),
-        status,
-        firstDetectedAt: first.fate.episodeStart.created_at,
-        ageAtLeast:
-          !first.fate.afterClearing && Date.parse(first.fate.episodeStart.created_at) - readFrom < CONTINUITY_SLACK_MS,
-        lastSeenAt: newest.created_at,
-        clearedAt:
-          status === "auto_resolved"
-            ? fates.reduce<string>(
-                (max, f) => (f.fate.state === "cleared" && f.fate.clearedAt > max ? f.fate.clearedAt : max),
-                "",
-              )
-            : null,
-        lastEventId: newest.id,
-        detections: [...conditions.values()].reduce((n, c) => n + c.detections.length, 0),
-        summary: described
-          .map((d) => d.summary)
-          .filter(Boolean)
-          .join("; "),
-        comparisons: described.flatMap((d) => d.comparisons),
-        unlisted: described.reduce((n, d) => n + d.unlisted, 0),
-      });
-    }
-  }
-  return items.sort((a, b) => a.firstDetectedAt.localeCompare(b.firstDetectedAt) || a.key.localeCompare(b.key));
-}
-
-/** The reads as derivation input: failed kinds are left out (the queue names them as unknown). */
-export function driftInput(reads: DriftReads, now: number): DriftInput {
-  const kinds: Partial<Record<DriftKind, EventWindow>> = {};
-  for (const k of DRIFT_KINDS) {
-    const r = reads.kinds[k];
-    if (r.ok) kinds[k] = r.window;
-  }
-  return { kinds, clearings: reads.clearings.ok ? reads.clearings.window : null, now };
-}
-
-export const isUnresolved = (item: DriftItem): boolean => item.status !== "auto_resolved";
-
-/** The question "Ask the concierge" starts a conversation with; `name` is the subject's, when known. */
-export function askPrompt(item: DriftItem, name: string | null = item.subject.name): string {
+/** The question "Ask the concierge" starts a conversation with. */
+export function askPrompt(item: Pick<DriftItem, "kind" | "subject">): string {
+  const { type, id, name } = item.subject;
   const what = DRIFT_LABEL[item.kind];
-  const { type, id } = item.subject;
-  const who = type === "repository" ? "GitOps repository" : type;
-  if (type === "repository") return `why does ${who} ${name ?? id} have ${what}?`;
-  return `why does ${who} ${name ? `${name} (${id})` : id} have ${what}?`;
+  if (type === "repository") return `why does GitOps repository ${name ?? id} have ${what}?`;
+  if (type === "condition") return `what is the ${what} condition ${id}?`;
+  return `why does ${type} ${name ? `${name} (${id})` : id} have ${what}?`;
 }
 
-export const askHref = (item: DriftItem, name?: string | null): string =>
-  `/?q=${encodeURIComponent(askPrompt(item, name))}`;
+export const askHref = (item: Pick<DriftItem, "kind" | "subject">): string =>
+  `/?q=${encodeURIComponent(askPrompt(item))}`;

@@ -1,231 +1,180 @@
 "use client";
-// The drift queue (spec/ui.md §5): the dashboard's panel (the 5 oldest unresolved items and "View
-// all") and the whole queue on /fleet/drift, with status and kind filters in the query string. Items
-// are derived from the drift sensors' events and the ticks' clearings (drift-items.ts) and follow
-// the live stream: a new detection or clearing updates the queue without reload. A kind that could
-// not be read is named as unknown, never counted as no drift.
-import Link from "next/link";
-import { useCallback, useMemo, useState } from "react";
+// The drift queue on /fleet/drift (spec/ui.md §5 "Drift queue"): drift.list's items oldest first,
+// with status (default active) and kind filters in the query string, kept live (use-drift-list.ts).
+// Each row can be remediated, snoozed, resolved or assigned to the viewer, and selected rows are
+// remediated as ONE drift.remediate — every write through POST /api/v1/actions, so a gated
+// remediation answers pending_approval and its approval card shows here. A failed read is
+// "unknown" with Retry, never an empty queue.
+import { useEffect, useRef, useState } from "react";
+import { useAnnounce } from "@/components/shell/announcer";
+import { useSession } from "@/components/shell/session-context";
+import { runGatedAction } from "../nodes/gated-action";
 import {
-  askHref,
-  CLEARED_KIND,
-  type Comparison,
+  ACTION_LABEL,
+  type ActionArgs,
+  actionRequest,
+  answeredItems,
+  appliedText,
+  bulkRefusal,
+  bulkRequest,
+  type FieldProblem,
+  problemFields,
+  refusal,
+  refusals,
+  remediableSelection,
+  type Viewer,
+} from "./drift-actions";
+import {
   DRIFT_KINDS,
   DRIFT_LABEL,
-  DRIFT_PAGE_PAIRS,
-  DRIFT_PANEL_ITEMS,
-  DRIFT_PANEL_PAIRS,
+  type DriftFilters,
   type DriftItem,
   type DriftKind,
-  type DriftReads,
-  deriveDriftItems,
-  driftInput,
-  isUnresolved,
+  driftNameRefs,
+  emptyText,
+  filtersToQuery,
+  itemText,
+  STATUS_FILTER_LABEL,
+  STATUS_FILTERS,
 } from "./drift-items";
+import { DriftOutcomes, type Shown } from "./drift-outcomes";
 import styles from "./drift-queue.module.css";
-import { useFleetEvents } from "./event-stream";
-import { clientGet, mergeIntoWindow } from "./event-window";
-import { EmptyState, FailureState } from "./fetch-states";
-import { formatDuration } from "./format";
+import { type DriftRead, PAGE_LIMIT, PAGE_PAIRS } from "./drift-read";
+import { ActionForm, type FormAction, RowActions, refusalNoteId, toggleId } from "./drift-row-actions";
+import { DriftTable } from "./drift-table";
+import { EmptyState, FailureState, LoadingState } from "./fetch-states";
 import { replaceQuery } from "./query";
 import { TimeAt } from "./relative-time";
-import { ScrollRegion } from "./scroll-region";
-import { SeverityBadge } from "./severity-badge";
+import { filtersKey, useDriftList } from "./use-drift-list";
 import { useEntityNames } from "./use-entity-names";
 import { useNow } from "./use-now";
-import { driftNameRefs, loadDriftReads, type Names, nameKey } from "./watch-reads";
+import type { Names } from "./watch-reads";
 
-export const STATUS_FILTERS = ["open", "auto_resolved", "all"] as const;
-export type StatusFilter = (typeof STATUS_FILTERS)[number];
-const STATUS_FILTER_LABEL: Record<StatusFilter, string> = {
-  open: "Open",
-  auto_resolved: "Auto-resolved",
-  all: "All",
-};
-
-function useDriftReads(initial: DriftReads, maxPages: number) {
-  const [reads, setReads] = useState(initial);
-  const reload = useCallback(() => {
-    void loadDriftReads(clientGet, Date.now(), maxPages).then(setReads);
-  }, [maxPages]);
-  useFleetEvents((batch) => {
-    const drift = batch.filter((e) => (DRIFT_KINDS as readonly string[]).includes(e.kind) || e.kind === CLEARED_KIND);
-    if (drift.length === 0) return;
-    setReads((r) => ({
-      ...r,
-      kinds: Object.fromEntries(
-        DRIFT_KINDS.map((k) => [
-          k,
-          mergeIntoWindow(
-            r.kinds[k],
-            drift.filter((e) => e.kind === k),
-          ),
-        ]),
-      ) as DriftReads["kinds"],
-      clearings: mergeIntoWindow(
-        r.clearings,
-        drift.filter((e) => e.kind === CLEARED_KIND),
-      ),
-    }));
-  }, reload);
-  return { reads, reload };
-}
-
-/** What could not be read, once per distinct failure, with Retry. */
-function ReadFailures({ reads, onRetry }: { reads: DriftReads; onRetry: () => void }) {
-  const failed = DRIFT_KINDS.filter((k) => !reads.kinds[k].ok);
-  const first = failed.map((k) => reads.kinds[k]).find((r) => !r.ok) ?? (reads.clearings.ok ? null : reads.clearings);
-  if (!first || first.ok) return null;
-  const what =
-    failed.length === DRIFT_KINDS.length
-      ? "the drift queue"
-      : failed.length > 0
-        ? failed.map((k) => DRIFT_LABEL[k]).join(", ")
-        : "drift clearings (which items auto-resolved)";
-  return <FailureState failure={{ status: first.status, problem: first.problem }} what={what} onRetry={onRetry} />;
-}
-
-/** Some kind could not be read, or not back over the whole window: counts are lower bounds. */
-const incomplete = (reads: DriftReads): boolean =>
-  DRIFT_KINDS.some((k) => {
-    const r = reads.kinds[k];
-    return !r.ok || r.window.truncated;
-  });
-
-function truncationNote(reads: DriftReads): string | null {
-  const cut = DRIFT_KINDS.filter((k) => {
-    const r = reads.kinds[k];
-    return r.ok && r.window.truncated;
-  });
-  const clearingsCut = reads.clearings.ok && reads.clearings.window.truncated;
-  if (cut.length === 0 && !clearingsCut) return null;
-  const parts = cut.map((k) => DRIFT_LABEL[k]);
-  if (clearingsCut) parts.push("clearings");
-  return `Only the newest events were read for ${parts.join(", ")}: drift last reported before then is not listed, ages marked ≥ may be longer, and status is unknown where the clearings do not reach.`;
-}
-
-export interface DriftPanelProps {
-  initial: DriftReads;
-  /** Names of the subjects the server rendered. */
-  names: Names;
-  maxPages: number;
-}
-
-export function DriftPanel({ initial, names: initialNames, maxPages }: DriftPanelProps) {
-  const { reads, reload } = useDriftReads(initial, maxPages);
-  const now = useNow(15_000);
-  const items = useMemo(() => deriveDriftItems(driftInput(reads, now)), [reads, now]);
-  const unresolved = items.filter(isUnresolved);
-  const oldest = unresolved.slice(0, DRIFT_PANEL_ITEMS);
-  const names = useEntityNames(initialNames, driftNameRefs(oldest, DRIFT_PANEL_PAIRS));
-  const anyRead = DRIFT_KINDS.some((k) => reads.kinds[k].ok);
-  const partial = DRIFT_KINDS.some((k) => !reads.kinds[k].ok);
-  const atLeast = incomplete(reads);
-  return (
-    <section className={styles.panel} aria-labelledby="drift-queue-title">
-      <div className={styles.head}>
-        <h2 id="drift-queue-title" className={styles.title}>
-          Drift queue
-        </h2>
-        {anyRead ? (
-          <span className={styles.count}>
-            {atLeast ? "at least " : ""}
-            {unresolved.length} unresolved
-          </span>
-        ) : null}
-        <Link href="/fleet/drift" className={styles.viewAll}>
-          View all{anyRead ? ` ${items.length} items` : ""}
-        </Link>
-      </div>
-      <ReadFailures reads={reads} onRetry={reload} />
-      {!anyRead ? null : unresolved.length === 0 ? (
-        <EmptyState>
-          {partial ? "No unresolved drift among the kinds that could be read" : "No unresolved drift"} in the last 7
-          days.
-        </EmptyState>
-      ) : (
-        <DriftTable
-          items={oldest}
-          names={names}
-          caption={`The ${oldest.length} oldest unresolved drift items of ${unresolved.length}`}
-          now={now}
-          maxComparisons={DRIFT_PANEL_PAIRS}
-        />
-      )}
-      <Footnote reads={reads} />
-    </section>
-  );
-}
-
-function Footnote({ reads }: { reads: DriftReads }) {
-  const cut = truncationNote(reads);
-  return (
-    <p className={styles.note}>
-      From the drift sensors' events of the last 7 days; an item auto-resolves when a later tick clears it. Age counts
-      from the first detection read.{cut ? ` ${cut}` : ""}
-    </p>
-  );
-}
+/** Results kept on screen; older ones drop off. */
+const MAX_SHOWN = 5;
 
 export interface DriftQueueProps {
-  initial: DriftReads;
+  initialFilters: DriftFilters;
+  initial: DriftRead;
   names: Names;
-  maxPages: number;
-  initialStatus: string;
-  initialKind: string;
+  renderedAt: number;
 }
 
-export function DriftQueue(props: DriftQueueProps) {
-  const { reads, reload } = useDriftReads(props.initial, props.maxPages);
+type Running = { ids: string[]; action: ActionArgs["action"]; bulk: boolean };
+type FormRefusal = { id: string; action: FormAction; message: string; fields: FieldProblem[] };
+
+export function DriftQueue({ initialFilters, initial, names: initialNames, renderedAt }: DriftQueueProps) {
+  const session = useSession();
+  const announce = useAnnounce();
+  const viewer: Viewer | null = session ? { userId: session.user?.id ?? null, scopes: session.scopes } : null;
   const now = useNow(15_000);
-  const [status, setStatus] = useState<StatusFilter>(
-    (STATUS_FILTERS as readonly string[]).includes(props.initialStatus)
-      ? (props.initialStatus as StatusFilter)
-      : "open",
-  );
-  const [kind, setKind] = useState<DriftKind | "all">(
-    (DRIFT_KINDS as readonly string[]).includes(props.initialKind) ? (props.initialKind as DriftKind) : "all",
-  );
-  const items = useMemo(() => deriveDriftItems(driftInput(reads, now)), [reads, now]);
-  const ofKind = items.filter((i) => kind === "all" || i.kind === kind);
-  const counts: Record<StatusFilter, number> = {
-    open: ofKind.filter(isUnresolved).length,
-    auto_resolved: ofKind.filter((i) => i.status === "auto_resolved").length,
-    all: ofKind.length,
+  const [filters, setFilters] = useState(initialFilters);
+  const { state, reload, merge } = useDriftList(filters, initial, PAGE_LIMIT, renderedAt);
+  const current = state.key === filtersKey(filters);
+  const items = current ? (state.items ?? []) : [];
+  const names = useEntityNames(initialNames, driftNameRefs(items, PAGE_PAIRS));
+
+  const [picked, setPicked] = useState<ReadonlySet<string>>(() => new Set());
+  const [form, setForm] = useState<{ id: string; action: FormAction } | null>(null);
+  const [formRefusal, setFormRefusal] = useState<FormRefusal | null>(null);
+  const [running, setRunning] = useState<Running | null>(null);
+  const [shown, setShown] = useState<Shown[]>([]);
+  const nextKey = useRef(0);
+  const results = useRef<HTMLDivElement>(null);
+
+  // The selection holds what is still listed and remediable; a refresh keeps the rest selected.
+  const selection = remediableSelection(items, picked, viewer);
+  const selected = new Set(selection);
+  const remediable = items.filter((i) => refusal("remediate", i, viewer) === null);
+  const whyNotBulk = bulkRefusal(selection, viewer);
+
+  const changeFilters = (next: DriftFilters) => {
+    setFilters(next);
+    setForm(null);
+    replaceQuery(filtersToQuery(next));
   };
-  const shown = ofKind.filter((i) =>
-    status === "all" ? true : status === "open" ? isUnresolved(i) : i.status === "auto_resolved",
-  );
-  const anyRead = DRIFT_KINDS.some((k) => reads.kinds[k].ok);
-  const names = useEntityNames(props.names, driftNameRefs(shown, DRIFT_PAGE_PAIRS));
-  const atLeast = incomplete(reads);
+
+  // After an action or a closed form, once the page has rendered it: focus back on the control that
+  // started it if it is still usable, else on the results (a resolved row's buttons are disabled).
+  const [refocus, setRefocus] = useState<{ toggle: string | null; n: number } | null>(null);
+  const settleFocus = (toggle: string | null) => setRefocus((r) => ({ toggle, n: (r?.n ?? 0) + 1 }));
+  useEffect(() => {
+    if (!refocus) return;
+    const back = refocus.toggle ? (document.getElementById(refocus.toggle) as HTMLButtonElement | null) : null;
+    if (back && !back.disabled) {
+      back.focus();
+      return;
+    }
+    const active = document.activeElement as HTMLButtonElement | null;
+    if (!active || active === document.body || active.disabled) results.current?.focus();
+  }, [refocus]);
+
+  async function act(targets: DriftItem[], args: ActionArgs, bulk: boolean) {
+    const ids = targets.map((t) => t.id);
+    const request = bulk ? bulkRequest(ids) : actionRequest(targets[0]!, args);
+    setRunning({ ids, action: args.action, bulk });
+    const outcome = await runGatedAction(request.operation, request.input);
+    setRunning(null);
+    const fromForm = !bulk && (args.action === "snooze" || args.action === "resolve");
+    const fields = outcome.status === "error" ? problemFields(outcome.problem, ids, targets) : [];
+    if (outcome.status === "error" && fromForm) {
+      setFormRefusal({ id: ids[0]!, action: args.action as FormAction, message: outcome.message, fields });
+      return;
+    }
+    let text = "";
+    if (outcome.status === "applied") {
+      merge(answeredItems(outcome.output));
+      text = appliedText(args, targets, outcome.output);
+      announce(text);
+    } else if (outcome.status === "pending_approval") {
+      announce(`Approval needed: ${outcome.operation}`);
+    }
+    if (outcome.status !== "error") {
+      if (bulk) setPicked(new Set());
+      if (fromForm) {
+        setForm(null);
+        setFormRefusal(null);
+      }
+    }
+    const label = bulk ? "Remediate selected" : ACTION_LABEL[args.action];
+    const what = targets.length === 1 ? `the ${itemText(targets[0]!)}` : `${targets.length} drift items`;
+    setShown((s) => [{ key: ++nextKey.current, label, what, outcome, text, fields }, ...s].slice(0, MAX_SHOWN));
+    settleFocus(fromForm ? toggleId(args.action as FormAction, targets[0]!) : null);
+    void reload();
+  }
+
+  const closeForm = () => {
+    const open = form;
+    setForm(null);
+    setFormRefusal(null);
+    if (open) settleFocus(toggleId(open.action, { id: open.id }));
+  };
+
+  const busyFor = (item: DriftItem) => running !== null && (running.bulk || running.ids.includes(item.id));
+
   return (
     <section className={styles.queue} aria-label="Drift items">
       <div className={styles.toolbar}>
         <fieldset className={styles.statusFilter}>
-          <legend className="visually-hidden">Status</legend>
+          <legend className={styles.legend}>Status</legend>
           {STATUS_FILTERS.map((s) => (
             <button
               key={s}
               type="button"
-              aria-pressed={status === s}
-              onClick={() => {
-                setStatus(s);
-                replaceQuery({ status: s === "open" ? null : s });
-              }}
+              aria-pressed={filters.status === s}
+              onClick={() => changeFilters({ ...filters, status: s })}
             >
-              {STATUS_FILTER_LABEL[s]} ({anyRead ? `${counts[s]}${atLeast ? "+" : ""}` : "unknown"})
+              {STATUS_FILTER_LABEL[s]}
             </button>
           ))}
         </fieldset>
         <label className={styles.field}>
           <span>Kind</span>
           <select
-            value={kind}
+            value={filters.kind ?? "all"}
             onChange={(e) => {
-              const k = e.target.value as DriftKind | "all";
-              setKind(k);
-              replaceQuery({ kind: k === "all" ? null : k });
+              const k = e.target.value;
+              changeFilters({ ...filters, kind: k === "all" ? null : (k as DriftKind) });
             }}
           >
             <option value="all">all kinds</option>
@@ -236,184 +185,167 @@ export function DriftQueue(props: DriftQueueProps) {
             ))}
           </select>
         </label>
+        <fieldset className={styles.bulk}>
+          <legend className="visually-hidden">Selected items</legend>
+          <span className={styles.count}>{selection.length} selected</span>
+          <button
+            type="button"
+            className="primary"
+            disabled={whyNotBulk !== null || running !== null}
+            aria-describedby={whyNotBulk ? "drift-bulk-why" : undefined}
+            onClick={() =>
+              void act(
+                items.filter((i) => selected.has(i.id)),
+                { action: "remediate" },
+                true,
+              )
+            }
+          >
+            {running?.bulk ? "Remediating selected…" : "Remediate selected"}
+          </button>
+          {whyNotBulk ? (
+            <span id="drift-bulk-why" className={styles.why}>
+              {whyNotBulk}
+            </span>
+          ) : null}
+        </fieldset>
       </div>
-      <ReadFailures reads={reads} onRetry={reload} />
-      {!anyRead ? null : shown.length === 0 ? (
-        <EmptyState>
-          No {status === "all" ? "" : `${STATUS_FILTER_LABEL[status].toLowerCase()} `}drift
-          {kind === "all" ? "" : ` of kind ${DRIFT_LABEL[kind]}`} in the last 7 days.
-        </EmptyState>
-      ) : (
-        <DriftTable
-          items={shown}
-          names={names}
-          caption={`Drift items, oldest first: ${shown.length} ${STATUS_FILTER_LABEL[status].toLowerCase()}`}
-          now={now}
-          maxComparisons={DRIFT_PAGE_PAIRS}
+      <div ref={results} tabIndex={-1} className={styles.results}>
+        <DriftOutcomes
+          shown={shown}
+          onDismiss={(key) => setShown((s) => s.filter((x) => x.key !== key))}
+          onDecided={() => void reload()}
         />
+      </div>
+      {state.failure ? (
+        <FailureState failure={state.failure} what="the drift queue" onRetry={() => void reload()} />
+      ) : null}
+      {!current ? (
+        state.failure ? null : (
+          <LoadingState what="drift items" />
+        )
+      ) : state.items === null ? null : items.length === 0 ? (
+        state.failure ? null : (
+          <EmptyState>{emptyText(filters)}</EmptyState>
+        )
+      ) : (
+        <>
+          {state.failure && state.readAt ? (
+            <p className={styles.note}>
+              Showing the items as read <TimeAt iso={new Date(state.readAt).toISOString()} now={now} />: they may have
+              changed since.
+            </p>
+          ) : null}
+          <DriftTable
+            items={items}
+            names={names}
+            now={now}
+            maxPairs={PAGE_PAIRS}
+            showRemediation
+            caption={`Drift items, oldest first: ${items.length}${state.hasMore ? "+" : ""} ${STATUS_FILTER_LABEL[filters.status].toLowerCase()}${filters.kind ? ` ${DRIFT_LABEL[filters.kind]}` : ""}`}
+            leading={{
+              className: styles.selectCell,
+              header: (
+                <SelectAll
+                  all={remediable.length > 0 && remediable.every((i) => selected.has(i.id))}
+                  some={selection.length > 0}
+                  disabled={remediable.length === 0}
+                  onChange={(on) => setPicked(new Set(on ? remediable.map((i) => i.id) : []))}
+                />
+              ),
+              cell: (item) => {
+                const r = refusals(item, viewer);
+                return (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select the ${itemText(item)}`}
+                    checked={selected.has(item.id)}
+                    disabled={r.remediate !== null}
+                    aria-describedby={refusalNoteId(item, r, "remediate")}
+                    onChange={(e) => {
+                      const on = e.target.checked;
+                      setPicked(() => {
+                        const next = new Set(selection);
+                        if (on) next.add(item.id);
+                        else next.delete(item.id);
+                        return next;
+                      });
+                    }}
+                  />
+                );
+              },
+            }}
+            trailing={{
+              header: "Actions",
+              className: styles.actionsCell,
+              cell: (item) => (
+                <RowActions
+                  item={item}
+                  refusals={refusals(item, viewer)}
+                  busy={busyFor(item)}
+                  running={running && !running.bulk && running.ids.includes(item.id) ? running.action : null}
+                  open={form?.id === item.id ? form.action : null}
+                  onRemediate={() => void act([item], { action: "remediate" }, false)}
+                  onAssign={() => void act([item], { action: "assign" }, false)}
+                  onToggleForm={(action) => {
+                    setFormRefusal(null);
+                    setForm((f) => (f?.id === item.id && f.action === action ? null : { id: item.id, action }));
+                  }}
+                />
+              ),
+            }}
+            below={(item) =>
+              form?.id === item.id ? (
+                <ActionForm
+                  key={`${item.id}:${form.action}`}
+                  item={item}
+                  action={form.action}
+                  busy={busyFor(item)}
+                  refused={formRefusal?.id === item.id && formRefusal.action === form.action ? formRefusal : null}
+                  onSubmit={(args) => void act([item], args, false)}
+                  onCancel={closeForm}
+                />
+              ) : null
+            }
+          />
+          {state.hasMore ? (
+            <p className={styles.note}>
+              The oldest {PAGE_LIMIT} are shown; more match these filters — narrow them by kind.
+            </p>
+          ) : null}
+        </>
       )}
-      <Footnote reads={reads} />
+      <p className={styles.note}>
+        The server computes each status on every read: a snoozed item opens again when its snooze ends if the drift
+        persists, and an item auto-resolves when the next detection pass no longer reports it.
+      </p>
     </section>
   );
 }
 
-const DIGEST = /^(sha256:[0-9a-f]{12})[0-9a-f]{4,}$/;
-
-function Value({ text }: { text: string }) {
-  const m = DIGEST.exec(text);
-  return m ? <code title={text}>{m[1]}…</code> : <code className={styles.value}>{text}</code>;
-}
-
-/** A name when known, else the whole id (ids made together share their first digits). */
-function Named({ name, id }: { name: string | null | undefined; id: string }) {
-  return name ? <span title={id}>{name}</span> : <span className={`mono ${styles.value}`}>{id}</span>;
-}
-
-/** The subject's name when known; else its id, whole (ids made together share their first digits). */
-function subjectName(item: DriftItem, names: Names): string | null {
-  const s = item.subject;
-  return s.type === "repository" ? s.name : (names[nameKey(s.type, s.id)] ?? null);
-}
-
-function subjectText(item: DriftItem, names: Names): string {
-  const s = item.subject;
-  return `${s.type} ${subjectName(item, names) ?? s.id}`;
-}
-
-function Subject({ item, names }: { item: DriftItem; names: Names }) {
-  const s = item.subject;
-  const name = subjectName(item, names);
-  const text = (
-    <>
-      <span className={styles.subjectType}>{s.type}</span> <Named name={name} id={s.id} />
-    </>
-  );
-  return s.type === "instance" ? <Link href={`/instances/${s.id}`}>{text}</Link> : <span>{text}</span>;
-}
-
-function Comparisons({ item, names, max }: { item: DriftItem; names: Names; max: number }) {
-  const listed = item.comparisons.slice(0, max);
-  const more = item.comparisons.length - listed.length + item.unlisted;
-  return (
-    <>
-      {item.summary ? <span className={styles.summary}>{item.summary}</span> : null}
-      {listed.length > 0 ? (
-        <ul className={styles.pairs}>
-          {listed.map((c: Comparison, i) => (
-            <li key={`${i}:${c.label}`}>
-              <span className={styles.pairLabel}>
-                {c.label}
-                {c.moduleId ? " " : null}
-                {c.moduleId ? <Named name={names[nameKey("module", c.moduleId)]} id={c.moduleId} /> : null}
-              </span>{" "}
-              expected <Value text={c.expected} /> · actual <Value text={c.actual} />
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {more > 0 ? (
-        <Link href={`/fleet/events/${item.lastEventId}`} className={styles.more}>
-          {more} more in the latest report
-        </Link>
-      ) : null}
-    </>
-  );
-}
-
-function Status({ item, now }: { item: DriftItem; now: number }) {
-  if (item.status === "auto_resolved") {
-    return (
-      <>
-        <span className="badge ok">auto-resolved</span>
-        {item.clearedAt ? (
-          <span className={styles.sub}>
-            cleared <TimeAt iso={item.clearedAt} now={now} />
-          </span>
-        ) : null}
-      </>
-    );
-  }
-  if (item.status === "unknown") {
-    return (
-      <span className="badge" title="The clearings needed to tell whether it resolved could not be read">
-        status unknown
-      </span>
-    );
-  }
-  return <span className="badge warn">open</span>;
-}
-
-function DriftTable({
-  items,
-  names,
-  caption,
-  now,
-  maxComparisons,
+function SelectAll({
+  all,
+  some,
+  disabled,
+  onChange,
 }: {
-  items: DriftItem[];
-  names: Names;
-  caption: string;
-  now: number;
-  maxComparisons: number;
+  all: boolean;
+  some: boolean;
+  disabled: boolean;
+  onChange: (on: boolean) => void;
 }) {
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (ref.current) ref.current.indeterminate = some && !all;
+  }, [some, all]);
   return (
-    <ScrollRegion label={caption}>
-      <table className={styles.table}>
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Subject</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Expected vs actual</th>
-            <th scope="col">Age</th>
-            <th scope="col">Last seen</th>
-            <th scope="col">Status</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((item) => (
-            <tr key={item.key}>
-              <td>
-                <Subject item={item} names={names} />
-              </td>
-              <td>
-                <Link href={`/fleet/events/${item.lastEventId}`} title={`latest ${item.kind} event`}>
-                  {DRIFT_LABEL[item.kind]}
-                </Link>{" "}
-                <SeverityBadge severity={item.severity} />
-              </td>
-              <td className={styles.pairsCell}>
-                <Comparisons item={item} names={names} max={maxComparisons} />
-              </td>
-              <td className={styles.nowrap}>
-                <span title={`first detected ${item.firstDetectedAt}`} suppressHydrationWarning>
-                  {item.ageAtLeast ? "≥ " : ""}
-                  {formatDuration(now - Date.parse(item.firstDetectedAt))}
-                </span>
-              </td>
-              <td className={styles.nowrap}>
-                <TimeAt iso={item.lastSeenAt} now={now} />
-                <span className={styles.sub}>
-                  {item.detections} report{item.detections === 1 ? "" : "s"}
-                </span>
-              </td>
-              <td>
-                <Status item={item} now={now} />
-              </td>
-              <td>
-                <Link href={askHref(item, subjectName(item, names))} className={styles.ask}>
-                  Ask the concierge
-                  <span className="visually-hidden">
-                    {" "}
-                    about the {DRIFT_LABEL[item.kind]} of {subjectText(item, names)}
-                  </span>
-                </Link>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollRegion>
+    <input
+      ref={ref}
+      type="checkbox"
+      aria-label="Select every remediable item"
+      checked={all}
+      disabled={disabled}
+      onChange={(e) => onChange(e.target.checked)}
+    />
   );
 }

@@ -54,17 +54,6 @@ export async function readEventWindow(
   return { ok: true, window: { events: bySeq(events), truncated: true, from: oldest } };
 }
 
-/** Several kinds over one window, read in parallel; each kind succeeds or fails on its own. */
-export async function readEventWindows<K extends string>(
-  get: GetJson,
-  kinds: readonly K[],
-  since: string,
-  maxPages: number,
-): Promise<Record<K, WindowRead>> {
-  const reads = await Promise.all(kinds.map((k) => readEventWindow(get, k, since, maxPages)));
-  return Object.fromEntries(kinds.map((k, i) => [k, reads[i]])) as Record<K, WindowRead>;
-}
-
 function bySeq(events: readonly FleetEvent[]): FleetEvent[] {
   const seen = new Map<number, FleetEvent>();
   for (const e of events) seen.set(e.seq, e);

@@ -18,9 +18,9 @@ import {
 } from "./counters";
 import styles from "./dashboard.module.css";
 import { FEED_BUFFER, HEARTBEAT_INSTANCES_PATH } from "./dashboard-config";
-import { DRIFT_PANEL_PAGES, type DriftReads } from "./drift-items";
-import { DriftPanel } from "./drift-queue";
+import { DriftPanel } from "./drift-panel";
 import watch from "./drift-queue.module.css";
+import type { DriftRead } from "./drift-read";
 import { useFleetEvents } from "./event-stream";
 import type { WindowRead } from "./event-window";
 import { toFailure } from "./fetch-states";
@@ -38,8 +38,8 @@ export interface FleetDashboardProps {
   health: HealthData;
   windows: Record<CounterKey, WindowCount | null>;
   feed: Omit<LiveFeedProps, "onBufferSize">;
-  drift: DriftReads;
-  /** Names of the drift panel's subjects, looked up by the server. */
+  drift: DriftRead;
+  /** Names of the modules the drift panel's pairs name, looked up by the server. */
   driftNames: Names;
   canaries: WindowRead;
 }
@@ -130,7 +130,7 @@ export function FleetDashboard(props: FleetDashboardProps) {
       />
       <div className={watch.watchRow}>
         <CanaryTile initial={props.canaries} />
-        <DriftPanel initial={props.drift} names={props.driftNames} maxPages={DRIFT_PANEL_PAGES} />
+        <DriftPanel initial={props.drift} names={props.driftNames} />
       </div>
       <FleetHealth data={health} now={now} onRetry={refreshHealth} />
       <LiveFeed {...props.feed} onBufferSize={setBufferSize} />

@@ -1,23 +1,12 @@
-// The reads behind the drift queue and the canary tile, the same on the server (serverGet, first
-// render) and in the browser (clientGet, Retry and resync): every drift kind and the clearings over
-// the last 7 days, the honeypot access signals over the same 7 days, and the names of the
-// instances and modules they refer to by id (UUIDv7 ids made together share their first digits, so
-// a short id does not tell them apart).
+// The reads behind the canary tile, the same on the server (serverGet, first render) and in the
+// browser (clientGet, Retry and resync): the honeypot access signals over the last 7 days, and the
+// names of the instances and modules the canary tile and the drift queue refer to by id (UUIDv7 ids
+// made together share their first digits, so a short id does not tell them apart).
 
 import type { Fetched } from "../../lib/server-api";
 import { ACCESS_KIND, CANARY_PAGES, type CanaryAccess, WEEK_MS } from "./canaries";
-import { CLEARED_KIND, DRIFT_KINDS, DRIFT_WINDOW_MS, type DriftItem, type DriftReads } from "./drift-items";
-import { type GetJson, readEventWindow, readEventWindows, type WindowRead } from "./event-window";
+import { type GetJson, readEventWindow, type WindowRead } from "./event-window";
 import type { ListResponse, One } from "./types";
-
-export async function loadDriftReads(get: GetJson, now: number, maxPages: number): Promise<DriftReads> {
-  const since = new Date(now - DRIFT_WINDOW_MS).toISOString();
-  const [kinds, clearings] = await Promise.all([
-    readEventWindows(get, DRIFT_KINDS, since, maxPages),
-    readEventWindow(get, CLEARED_KIND, since, maxPages),
-  ]);
-  return { since, kinds, clearings };
-}
 
 export function loadCanaryRead(get: GetJson, now: number): Promise<WindowRead> {
   return readEventWindow(get, ACCESS_KIND, new Date(now - WEEK_MS).toISOString(), CANARY_PAGES);
@@ -70,17 +59,6 @@ export async function loadNames(get: GetJson, refs: readonly NameRef[]): Promise
   for (const r of modules) out[nameKey(r.type, r.id)] = names.get(r.id) ?? null;
   return out;
 }
-
-/** The subjects of `items`, and the modules their first `perItem` comparisons name. */
-export const driftNameRefs = (items: readonly DriftItem[], perItem: number): NameRef[] =>
-  items.flatMap((i) => [
-    ...(i.subject.type === "instance" || i.subject.type === "module"
-      ? [{ type: i.subject.type, id: i.subject.id }]
-      : []),
-    ...i.comparisons
-      .slice(0, perItem)
-      .flatMap((c) => (c.moduleId ? [{ type: "module" as const, id: c.moduleId }] : [])),
-  ]);
 
 export const canaryNameRefs = (accesses: readonly CanaryAccess[]): NameRef[] =>
   accesses.flatMap((a) => [
