@@ -170,6 +170,11 @@ describe("a pending approval across a killed server", () => {
         async () => (await api("GET", `/autonomy/approval_requests/${request.id}`)).body.data,
         (r) => r.execution_status !== null && r.execution_status !== "executing",
       );
+      // Say what the execution was when it was not applied: the server log tail and its result.
+      if (executed.execution_status !== "applied") {
+        console.error("approval execution:", executed.execution_status, JSON.stringify(executed.execution_result));
+        console.error(output.slice(-8000));
+      }
       expect(executed).toMatchObject({ status: "approved", execution_status: "applied", graph_thread_id: null });
       const taskIds: string[] = executed.execution_result.task_ids;
       expect(taskIds).toHaveLength(1);
