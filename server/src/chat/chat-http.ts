@@ -12,6 +12,7 @@ import {
 } from "@nodepilot/core";
 import type { Context } from "hono";
 import type { z } from "zod";
+import { clientIp } from "../rest/client-ip.ts";
 import { problemResponse } from "../rest/problem.ts";
 import { requestToken } from "../web-session/request-token.ts";
 
@@ -29,7 +30,7 @@ export function chatHandler(deps: ChatHttpDeps, handler: Handler) {
   return async (c: Context): Promise<Response> => {
     const requestId = c.req.header("x-request-id") ?? randomUUID();
     try {
-      const principal = await deps.auth.authenticate(requestToken(c), c.req.header("x-forwarded-for") ?? undefined);
+      const principal = await deps.auth.authenticate(requestToken(c), clientIp(c));
       const res = await handler(c, principal, requestId);
       res.headers.set("x-request-id", requestId);
       return res;

@@ -62,7 +62,17 @@ describe("api tokens", () => {
     expect(JSON.stringify(event)).not.toContain(token);
     expect(JSON.stringify(event)).not.toContain(row!.token_hash);
 
-    expect((await fleet.api("GET", "/api/v1/nodes", { token })).status).toBe(200);
+    // Used through a proxy chain: the client's own address, the first hop, is what is recorded.
+    const used = await fleet.api("GET", "/api/v1/nodes", {
+      token,
+      headers: { "x-forwarded-for": "203.0.113.7, 10.0.0.1" },
+    });
+    expect(used.status).toBe(200);
+    const [touched] = await fleet.runtime.database.db
+      .select({ ip: api_tokens.last_used_ip })
+      .from(api_tokens)
+      .where(eq(api_tokens.id, api_token.id));
+    expect(touched!.ip).toBe("203.0.113.7");
     expect((await fleet.api("POST", "/api/v1/users", { token, body: {} })).status).toBe(403);
 
     const list = await fleet.api("GET", "/api/v1/api_tokens?state=active");

@@ -23,6 +23,7 @@ import { z } from "zod";
 import type { EventHub, Subscription } from "../events/event-hub.ts";
 import type { LiveEvent } from "../events/subscriber-queue.ts";
 import { requestToken } from "../web-session/request-token.ts";
+import { clientIp } from "./client-ip.ts";
 import { problemResponse } from "./problem.ts";
 import { API_BASE } from "./routes.ts";
 
@@ -120,7 +121,7 @@ export function mountEventStream(app: Hono, deps: EventStreamDeps): void {
     let filters: Filters;
     let cursor: number | undefined;
     try {
-      principal = await deps.auth.authenticate(requestToken(c), c.req.header("x-forwarded-for") ?? undefined);
+      principal = await deps.auth.authenticate(requestToken(c), clientIp(c));
       requireScope(eventList as AnyOperation, principal);
       const parsed = parseFilters(c.req.query());
       filters = parsed.filters;

@@ -14,6 +14,7 @@ import {
 } from "@nodepilot/core";
 import type { Context, Hono } from "hono";
 import { requestToken } from "../web-session/request-token.ts";
+import { clientIp } from "./client-ip.ts";
 import { coerceQuery } from "./coerce.ts";
 import { problemResponse } from "./problem.ts";
 
@@ -87,10 +88,7 @@ export function mountCatalogRoutes(app: Hono, deps: RestDeps): void {
     app.on(op.http.method, `${API_BASE}${op.http.path}`, async (c) => {
       const requestId = c.req.header("x-request-id") ?? randomUUID();
       try {
-        const principal: Principal = await deps.auth.authenticate(
-          requestToken(c),
-          c.req.header("x-forwarded-for") ?? undefined,
-        );
+        const principal: Principal = await deps.auth.authenticate(requestToken(c), clientIp(c));
         const input = await gatherInput(c, op);
         const result = await invoke(deps.services, op, principal, input, {
           source: "api",

@@ -14,6 +14,7 @@ import {
 } from "@nodepilot/core";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
+import { clientIp } from "../rest/client-ip.ts";
 import { problemResponse } from "../rest/problem.ts";
 import { clearSessionCookies, setSessionCookies } from "./cookies.ts";
 import { checkOrigin } from "./csrf.ts";
@@ -38,13 +39,6 @@ export const TokenSignIn = z.strictObject({ token: z.string().min(1).max(256) })
 export interface SessionRouteDeps {
   services: Services;
   auth: TokenAuthenticator;
-}
-
-/** The client address: the first X-Forwarded-For hop (as the REST routes record it), else the socket's. */
-function clientIp(c: Context): string | undefined {
-  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return forwarded || env?.incoming?.socket?.remoteAddress || undefined;
 }
 
 async function readSignIn(c: Context): Promise<z.infer<typeof PasswordSignIn> | z.infer<typeof TokenSignIn>> {
